@@ -1,0 +1,28 @@
+# The two commands a fresh machine needs: `make dev` (the whole stack locally) and `make test`.
+PY := .venv/bin/python
+STAGE ?= dev
+
+.PHONY: setup dev test lint bench deploy destroy
+
+setup:
+	bash scripts/setup.sh
+
+dev: setup
+	$(PY) -m local_stack
+
+test: setup
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m mypy chalice_app/chalicelib build_runner local_ws
+
+bench: setup
+	$(PY) -m bench
+
+deploy: setup
+	bash infra/deploy.sh $(STAGE)
+
+destroy: setup
+	bash infra/destroy.sh $(STAGE)

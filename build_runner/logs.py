@@ -1,0 +1,133 @@
+"""The build log: one record type and one sink interface for every destination.
+
+The generation emits records through a :class:`BuildLog`; the same records reach the terminal
+(:class:`TerminalSink`), the WebSocket fan-out and the persisted log (the runner's sink), so what
+the organizer reads in the browser is exactly what the CLI prints.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, TextIO
+
+Level = Literal["debug", "info", "warning", "error"]
+LEVELS: tuple[Level, ...] = ("debug", "info", "warning", "error")
+
+# The steps of a build, in order. The runner reports the current one as the build's status.
+STEPS: tuple[str, ...] = (
+    "queue",
+    "extract",
+    "validate",
+    "normalize",
+    "images",
+    "webapp",
+    "package",
+    "align",
+    "sign",
+    "verify",
+    "upload",
+    "done",
+)
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """One line of the build log, before the runner gives it a sequence number."""
+
+    step: str
+    level: Level
+    text: str
+    ts: float = field(default_factory=time.time)
+
+
+class LogSink(Protocol):
+    """Where log records go. ``emit`` must not block for long: a slow viewer never slows a build."""
+
+    def emit(self, record: LogRecord) -> None: ...
+
+
+class BuildLog:
+    """What the generation writes to: knows the current step, hands records to the sinks."""
+
+    def __init__(self, *sinks: LogSink, clock: Callable[[], float] = time.time) -> None:
+        self._sinks = list(sinks)
+        self._clock = clock
+        self.step_name = "queue"
+        self.warnings = 0
+        self.errors = 0
+
+    def add_sink(self, sink: LogSink) -> None:
+        self._sinks.append(sink)
+
+    def log(self, level: Level, text: str, step: str | None = None) -> None:
+        if level == "warning":
+            self.warnings += 1
+        elif level == "error":
+            self.errors += 1
+        # One record per line: a multi-line message stays readable line by line in the viewer.
+        for line in text.splitlines() or [""]:
+            record = LogRecord(step or self.step_name, level, line, self._clock())
+            for sink in self._sinks:
+                sink.emit(record)
+
+    def debug(self, text: str) -> None:
+        self.log("debug", text)
+
+    def info(self, text: str) -> None:
+        self.log("info", text)
+
+    def warning(self, text: str) -> None:
+        self.log("warning", text)
+
+    def error(self, text: str) -> None:
+        self.log("error", text)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        """Run a block as step ``name``: logs its start and its duration."""
+        previous, self.step_name = self.step_name, name
+        started = self._clock()
+        self.info(f"▶ {name}")
+        try:
+            yield
+        except BaseException:
+            self.error(f"✗ {name} failed after {self._clock() - started:.2f}s")
+            raise
+        else:
+            self.info(f"✓ {name} done in {self._clock() - started:.2f}s")
+        finally:
+            self.step_name = previous
+
+
+class ListSink:
+    """Keeps records in memory (tests, and the report at the end of a CLI build)."""
+
+    def __init__(self) -> None:
+        self.records: list[LogRecord] = []
+
+    def emit(self, record: LogRecord) -> None:
+        self.records.append(record)
+
+
+_COLORS = {"debug": "\033[2m", "info": "", "warning": "\033[33m", "error": "\033[31;1m"}
+
+
+class TerminalSink:
+    """Prints records as they come, colored by level when the stream is a terminal."""
+
+    def __init__(self, stream: TextIO | None = None, min_level: Level = "info") -> None:
+        self._stream = stream or sys.stderr
+        self._min = LEVELS.index(min_level)
+        self._color = self._stream.isatty()
+
+    def emit(self, record: LogRecord) -> None:
+        if LEVELS.index(record.level) < self._min:
+            return
+        line = f"[{record.step:>9}] {record.level:<7} {record.text}"
+        if self._color and _COLORS[record.level]:
+            line = f"{_COLORS[record.level]}{line}\033[0m"
+        print(line, file=self._stream, flush=True)
