@@ -7,12 +7,11 @@ STAGE ?= dev
 setup:
 	bash scripts/setup.sh
 
-dev: setup
-	$(PY) -m local_stack
+dev:
+	bash scripts/dev.sh
 
-test: setup
-	$(PY) -m ruff check .
-	$(PY) -m pytest -q
+test:
+	bash scripts/test.sh
 
 lint: setup
 	$(PY) -m ruff check .
