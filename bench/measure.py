@@ -40,10 +40,12 @@ class ViewerTally:
     out_of_order: int = 0
     misrouted: int = 0
     latencies_ns: list[int] = field(default_factory=list)
+    last_receive_ns: int = 0
 
     def receive(self, line: str, received_ns: int) -> None:
         build, seq, sent_ns = parse_line(line)
         self.received += 1
+        self.last_receive_ns = max(self.last_receive_ns, received_ns)
         if build != self.build:
             self.misrouted += 1
             return

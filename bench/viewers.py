@@ -1,0 +1,114 @@
+"""Viewer processes for the fan-out benchmark, shared by both systems.
+
+``python -m bench.viewers --system apkgen|socketio --url URL --builds a,b --viewers V
+--lines L --timeout S`` connects V viewers to each build, prints ``READY`` once all are
+connected, counts every line it receives with :mod:`bench.measure`, and prints one JSON
+object with the tallies when every viewer has all its lines (or at the timeout).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bench.measure import ViewerTally
+
+Connector = Callable[[str, str, ViewerTally, asyncio.Event], Awaitable[None]]
+
+
+async def apkgen_viewer(url: str, build: str, tally: ViewerTally, ready: asyncio.Event) -> None:
+    """A viewer of apkgen's WebSocket protocol: ``log`` messages carry lines in seq order."""
+    from websockets.asyncio.client import connect
+
+    async with connect(f"{url}?build={build}", max_size=None) as ws:
+        ready.set()
+        async for raw in ws:
+            now = time.time_ns()
+            message = json.loads(raw)
+            if message.get("type") != "log":
+                continue
+            for line in message["lines"]:
+                tally.receive(line["text"], now)
+            if tally.complete:
+                return
+
+
+async def socketio_viewer(url: str, build: str, tally: ViewerTally, ready: asyncio.Event) -> None:
+    """A viewer of the Flask-SocketIO baseline: one ``message`` event per line."""
+    import socketio
+
+    done = asyncio.Event()
+    client = socketio.AsyncClient(reconnection=False)
+    namespace = f"/{build}"
+
+    async def on_message(data: str) -> None:
+        tally.receive(data, time.time_ns())
+        if tally.complete:
+            done.set()
+
+    client.on("message", on_message, namespace=namespace)
+    await client.connect(url, namespaces=[namespace], transports=["websocket"])
+    ready.set()
+    try:
+        await done.wait()
+    finally:
+        await client.disconnect()
+
+
+CONNECTORS: dict[str, Connector] = {"apkgen": apkgen_viewer, "socketio": socketio_viewer}
+
+
+async def watch(system: str, url: str, builds: list[str], viewers: int, lines: int,
+                timeout: float) -> list[ViewerTally]:
+    connector = CONNECTORS[system]
+    tallies = [ViewerTally(build, lines) for build in builds for _ in range(viewers)]
+    readies = [asyncio.Event() for _ in tallies]
+    tasks = [
+        asyncio.create_task(connector(url, t.build, t, r))
+        for t, r in zip(tallies, readies, strict=True)
+    ]
+    await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), timeout)
+    print("READY", flush=True)
+    _, pending = await asyncio.wait(tasks, timeout=timeout)
+    for task in pending:
+        task.cancel()
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            print(f"viewer failed: {task.exception()!r}", file=sys.stderr)
+    return tallies
+
+
+def tally_to_json(tally: ViewerTally) -> dict[str, Any]:
+    return {
+        "build": tally.build, "expected": tally.expected, "seen": len(tally.seen),
+        "received": tally.received, "duplicates": tally.duplicates,
+        "out_of_order": tally.out_of_order, "misrouted": tally.misrouted,
+        "latencies_ns": tally.latencies_ns, "last_receive_ns": tally.last_receive_ns,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--system", choices=sorted(CONNECTORS), required=True)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--builds", required=True)
+    parser.add_argument("--viewers", type=int, default=1)
+    parser.add_argument("--lines", type=int, required=True)
+    parser.add_argument("--timeout", type=float, default=120.0)
+    args = parser.parse_args(argv)
+    tallies = asyncio.run(
+        watch(args.system, args.url, args.builds.split(","), args.viewers, args.lines,
+              args.timeout)
+    )
+    json.dump([tally_to_json(t) for t in tallies], sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
