@@ -1,0 +1,144 @@
+"""The persisted build log: chunks of consecutive lines in the logs table.
+
+One item per chunk (sort key ``last_seq``, plus ``first_seq`` and the lines as JSON text), so
+reading "everything after SEQ" is one Query on ``last_seq > SEQ`` that drops the lines of the
+first chunk that are ``<= SEQ``. A line is a dict with at least ``seq`` (int, from 1, growing).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib import dynamo
+from chalicelib.errors import InvalidRequest, StoreError
+
+# DynamoDB items are at most 400 KB; chunks stay well below so attribute names and numbers fit.
+MAX_CHUNK_BYTES = 300 * 1024
+
+
+def chunk_lines(lines: list[dict[str, Any]], max_bytes: int = MAX_CHUNK_BYTES) -> list[list[dict]]:
+    """Split lines into runs whose JSON stays under ``max_bytes`` (a lone bigger line stays
+    alone: the fan-out already truncates lines far below this). Pure."""
+    chunks: list[list[dict]] = []
+    current: list[dict] = []
+    size = 2
+    for line in lines:
+        line_size = len(json.dumps(line, ensure_ascii=False).encode()) + 1
+        if current and size + line_size > max_bytes:
+            chunks.append(current)
+            current, size = [], 2
+        current.append(line)
+        size += line_size
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def check_sequence(lines: list[dict[str, Any]]) -> None:
+    """Raise InvalidRequest unless every line has an int ``seq`` >= 1, strictly increasing."""
+    previous = 0
+    for index, line in enumerate(lines):
+        seq = line.get("seq") if isinstance(line, dict) else None
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+            raise InvalidRequest(f"log line {index} has no integer 'seq' >= 1: {line!r}")
+        if seq <= previous:
+            raise InvalidRequest(
+                f"log line {index} has seq {seq} after seq {previous}: seqs must grow"
+            )
+        previous = seq
+
+
+class LogStore:
+    """Appends and reads a build's log lines. Raises StoreError (with the AWS code)."""
+
+    def __init__(
+        self,
+        dynamodb_client: Any,
+        table: str,
+        ttl_days: int,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._db = dynamodb_client
+        self._table = table
+        self._ttl_s = ttl_days * 86400
+        self._clock = clock
+
+    def append(self, build_id: str, lines: list[dict[str, Any]]) -> None:
+        """Store ``lines`` (in seq order, all after what is stored) as one chunk item, or a few
+        if they are very large. Writing the same chunk twice is harmless (same key)."""
+        if not lines:
+            return
+        check_sequence(lines)
+        expires_at = int(self._clock()) + self._ttl_s
+        for chunk in chunk_lines(lines):
+            item = dynamo.to_item(
+                {
+                    "build_id": build_id,
+                    "last_seq": chunk[-1]["seq"],
+                    "first_seq": chunk[0]["seq"],
+                    "lines": json.dumps(chunk, ensure_ascii=False, separators=(",", ":")),
+                    "expires_at": expires_at,
+                }
+            )
+            try:
+                self._db.put_item(TableName=self._table, Item=item)
+            except (ClientError, BotoCoreError) as exc:
+                raise StoreError.from_boto(f"append log lines of build {build_id}", exc) from exc
+
+    def _chunks_after(self, build_id: str, after: int) -> Iterator[list[dict[str, Any]]]:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "build_id = :b AND last_seq > :after",
+            "ExpressionAttributeValues": dynamo.values({":b": build_id, ":after": after}),
+            "ProjectionExpression": "#lines",
+            "ExpressionAttributeNames": {"#lines": "lines"},
+            "ScanIndexForward": True,
+            "ConsistentRead": True,
+        }
+        while True:
+            try:
+                answer = self._db.query(**kwargs)
+            except (ClientError, BotoCoreError) as exc:
+                raise StoreError.from_boto(f"read log of build {build_id}", exc) from exc
+            for item in answer.get("Items", []):
+                yield json.loads(item["lines"]["S"])
+            if "LastEvaluatedKey" not in answer:
+                return
+            kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def read(self, build_id: str, after: int, limit: int) -> tuple[list[dict[str, Any]], bool]:
+        """Lines with ``seq > after`` in order, at most ``limit`` of them, and whether more
+        exist. Raises InvalidRequest for a negative ``after`` or a ``limit`` below 1."""
+        if after < 0:
+            raise InvalidRequest(f"after must be 0 or more, not {after}")
+        if limit < 1:
+            raise InvalidRequest(f"limit must be 1 or more, not {limit}")
+        out: list[dict[str, Any]] = []
+        for chunk in self._chunks_after(build_id, after):
+            out.extend(line for line in chunk if line["seq"] > after)
+            if len(out) > limit:
+                break
+        return out[:limit], len(out) > limit
+
+    def last_seq(self, build_id: str) -> int:
+        """The highest stored seq of the build, 0 if nothing is stored."""
+        try:
+            answer = self._db.query(
+                TableName=self._table,
+                KeyConditionExpression="build_id = :b",
+                ExpressionAttributeValues=dynamo.values({":b": build_id}),
+                ProjectionExpression="last_seq",
+                ScanIndexForward=False,
+                Limit=1,
+                ConsistentRead=True,
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StoreError.from_boto(f"read last seq of build {build_id}", exc) from exc
+        items = answer.get("Items", [])
+        return int(items[0]["last_seq"]["N"]) if items else 0
