@@ -1,0 +1,122 @@
+"""One post to one viewer through API Gateway's ``@connections`` API, with bounded retries.
+
+The decisions (gone / retry / skip, the backoff schedule) are :mod:`.delivery`'s; this module
+only calls ``post_to_connection`` and sleeps between tries. botocore's own retries are switched
+off on the client (:func:`management_client`) so that this is the only retry loop and its bound
+is the one documented here.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from chalicelib.settings import Settings
+
+from build_runner.fanout.delivery import Outcome, RetryPolicy, classify
+
+logger = logging.getLogger(__name__)
+
+
+def management_client(settings: Settings, *, max_pool_connections: int = 32) -> Any:
+    """The ``apigatewaymanagementapi`` client for ``settings.ws_management_url``.
+
+    botocore's retries are off (the :class:`Poster` retries), and the HTTP pool is as large as
+    the fan-out's worker pool so concurrent posts do not queue for a connection.
+    """
+    config = Config(
+        retries={"total_max_attempts": 1},
+        max_pool_connections=max_pool_connections,
+        connect_timeout=5,
+        read_timeout=10,
+    )
+    return boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=settings.ws_management_url,
+        region_name=settings.region,
+        config=config,
+    )
+
+
+@dataclass
+class PostStats:
+    """Counters for the benchmark and the logs (updated without a lock: approximate under load)."""
+
+    posts: int = 0
+    delivered: int = 0
+    retries: int = 0
+    gone: int = 0
+    skipped: int = 0
+
+
+class Poster:
+    """Posts bytes to a connection; says what happened as an :class:`Outcome`.
+
+    ``post`` never raises for an AWS or network error: it returns ``DELIVERED``, ``GONE`` or
+    ``SKIP`` (after logging why, and after the bounded retries of ``policy`` for transient
+    errors). ``sleep`` and ``rand`` are injectable so tests need not wait for real backoff.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self._client = client
+        self._policy = policy or RetryPolicy()
+        self._sleep = sleep
+        self._rand = rand
+        self.stats = PostStats()
+
+    def post(self, connection_id: str, data: bytes) -> Outcome:
+        """Post ``data`` to ``connection_id``; retry transient failures; never raise AWS errors."""
+        stats = self.stats
+        delays = iter(self._policy.delays(self._rand))
+        attempt = 0
+        while True:
+            attempt += 1
+            stats.posts += 1
+            try:
+                self._client.post_to_connection(ConnectionId=connection_id, Data=data)
+            except ClientError as exc:
+                error = exc.response.get("Error", {})
+                code = error.get("Code")
+                status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                reason = f"{code} (HTTP {status}): {error.get('Message', '')}"
+                outcome = classify(code, status)
+            except BotoCoreError as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+                outcome = classify(None, None)
+            else:
+                stats.delivered += 1
+                return Outcome.DELIVERED
+            if outcome is Outcome.GONE:
+                stats.gone += 1
+                return Outcome.GONE
+            if outcome is Outcome.RETRY:
+                delay = next(delays, None)
+                if delay is not None:
+                    stats.retries += 1
+                    self._sleep(delay)
+                    continue
+                logger.warning(
+                    "giving up posting %d bytes to connection %s after %d attempts: %s",
+                    len(data), connection_id, attempt, reason,
+                )
+            else:
+                logger.warning(
+                    "skipping a %d-byte message to connection %s: %s",
+                    len(data), connection_id, reason,
+                )
+            stats.skipped += 1
+            return Outcome.SKIP

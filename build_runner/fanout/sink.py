@@ -1,0 +1,343 @@
+"""The fan-out log sink: persists every line, then posts it to every viewer of the build.
+
+:class:`FanoutHub` is shared by every build a runner (or the benchmark) runs: one worker pool,
+one :class:`.poster.Poster`. :meth:`FanoutHub.open` gives the per-build :class:`FanoutSink`,
+a :class:`build_runner.logs.LogSink`.
+
+Why a thread pool (``concurrent.futures.ThreadPoolExecutor``) and not an asyncio loop: boto3 is
+synchronous (and its clients are thread-safe); an asyncio loop would have to hand every call to
+an executor anyway, adding a hop. The pool's threads only ever block on I/O (DynamoDB, the
+``@connections`` endpoint, a bounded backoff), so a few dozen of them serve many builds on two
+cores.
+
+Flow of one build (all state changes under the sink's lock; no I/O under it):
+
+1. ``emit(record)`` (the build's thread): give it the next seq, append it to the build's
+   :class:`.batching.RoundQueue`; only when no round is in flight, submit one. Never blocks on
+   the network: a lock, a deque append, at most one ``submit``.
+2. a **round** (a worker): take everything pending (up to a cap), encode each line once, persist
+   the lines (``LogStore.append``) **first**, then read the build's connections
+   (``ConnectionStore.list``) and queue the encoded lines on each connection's
+   :class:`.batching.ViewerQueue`. Persisting first means a viewer that connects after the
+   listing finds those lines with ``resume``. When lines arrived meanwhile, the next round
+   starts at once: that is the batching under load.
+3. a **post** (a worker, per connection): at most one in flight per connection, so each viewer
+   receives its messages in seq order; each post carries every queued line that fits one 32 KB
+   frame. Connections post concurrently with each other. ``GoneException`` removes the
+   registration and the viewer; transient errors are retried (bounded); other errors skip that
+   message for that viewer only.
+
+A slow viewer never slows the build nor the other viewers: its own queue grows up to a bound,
+then its oldest lines are dropped and it resumes the gap from the persisted log (see
+:mod:`.batching`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+from build_runner.fanout import SinkClosed
+from build_runner.fanout.batching import (
+    MAX_BACKLOG_BYTES,
+    MAX_ROUND_ITEMS,
+    RoundQueue,
+    Standalone,
+    ViewerItem,
+    ViewerQueue,
+)
+from build_runner.fanout.delivery import Outcome, RetryPolicy, deliverable
+from build_runner.fanout.lines import MAX_FRAME_BYTES, LineDict, encode_line, line_dict
+from build_runner.fanout.poster import Poster
+from build_runner.logs import LogRecord
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_WORKERS = 32
+
+
+class LogAppender(Protocol):
+    """The part of ``chalicelib.logstore.LogStore`` the sink uses."""
+
+    def append(self, build_id: str, lines: list[LineDict]) -> Any: ...
+
+
+class ConnectionRegistry(Protocol):
+    """The part of ``chalicelib.connections.ConnectionStore`` the sink uses."""
+
+    def list(self, build_id: str) -> Iterable[Any]: ...
+
+    def remove(self, build_id: str, connection_id: str) -> Any: ...
+
+
+def _connection_id(entry: Any) -> str:
+    """A listed connection: its id, or a mapping/object holding ``connection_id``."""
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, Mapping):
+        return str(entry["connection_id"])
+    return str(entry.connection_id)
+
+
+class FanoutHub:
+    """The worker pool and poster shared by every build's :class:`FanoutSink`.
+
+    Call order: ``open`` a sink per build, ``close`` each sink when its build ends, ``close``
+    the hub when the process stops.
+    """
+
+    def __init__(
+        self,
+        log_store: LogAppender,
+        connection_store: ConnectionRegistry,
+        management_client: Any,
+        *,
+        workers: int = DEFAULT_WORKERS,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        max_backlog_bytes: int = MAX_BACKLOG_BYTES,
+        max_frame_bytes: int = MAX_FRAME_BYTES,
+    ) -> None:
+        if workers < 1:
+            raise ValueError("the fan-out needs at least one worker thread")
+        self.log_store = log_store
+        self.connection_store = connection_store
+        self.policy = policy or RetryPolicy()
+        self.poster = Poster(management_client, policy=self.policy, sleep=sleep)
+        self.max_backlog_bytes = max_backlog_bytes
+        self.max_frame_bytes = max_frame_bytes
+        self._sleep = sleep
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fanout")
+        self._closed = False
+
+    def open(self, build_id: str, *, after_seq: int = 0) -> FanoutSink:
+        """A sink for ``build_id`` whose first line gets seq ``after_seq + 1``.
+
+        Pass ``LogStore.last_seq(build_id)`` as ``after_seq`` when resuming a build.
+        """
+        if self._closed:
+            raise SinkClosed("the fan-out hub is closed; open sinks before closing it")
+        return FanoutSink(self, build_id, after_seq)
+
+    def submit(self, fn: Callable[[], None]) -> None:
+        self._pool.submit(fn)
+
+    def close(self) -> None:
+        """Stop the workers after the work already submitted (close the sinks first)."""
+        self._closed = True
+        self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> FanoutHub:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class FanoutSink:
+    """The live log of one build: ``emit`` lines, ``push_status``, ``flush``, ``close``."""
+
+    def __init__(self, hub: FanoutHub, build_id: str, after_seq: int = 0) -> None:
+        if after_seq < 0:
+            raise ValueError(f"after_seq must be 0 or a persisted seq, not {after_seq}")
+        self.build_id = build_id
+        self._hub = hub
+        self._seq = after_seq
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._queue: RoundQueue[tuple[int, LogRecord] | Standalone] = RoundQueue(MAX_ROUND_ITEMS)
+        self._viewers: dict[str, ViewerQueue] = {}
+        self._busy_viewers = 0
+        self._gone: set[str] = set()
+        self._closed = False
+        self.persist_failures = 0
+        self.lines_persisted = 0
+
+    # -- the build's side -------------------------------------------------------------------
+
+    @property
+    def last_seq(self) -> int:
+        """The seq of the last line emitted."""
+        return self._seq
+
+    def emit(self, record: LogRecord) -> None:
+        """Queue ``record`` with the next seq and return at once; ``SinkClosed`` after close."""
+        with self._lock:
+            if self._closed:
+                raise SinkClosed(f"log line emitted after build {self.build_id}'s sink was closed")
+            self._seq += 1
+            start = self._queue.add((self._seq, record))
+        if start:
+            self._hub.submit(self._round)
+
+    def push_status(self, message: Mapping[str, Any]) -> None:
+        """Post a status message to the viewers, after every line emitted before it.
+
+        ``build`` and ``last_seq`` are filled in when absent (``last_seq`` = the last line
+        emitted so far).
+        """
+        with self._lock:
+            if self._closed:
+                raise SinkClosed(f"status pushed after build {self.build_id}'s sink was closed")
+            body = dict(message)
+            body.setdefault("type", "status")
+            body.setdefault("build", self.build_id)
+            body.setdefault("last_seq", self._seq)
+            data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            if len(data) > self._hub.max_frame_bytes:
+                logger.warning(
+                    "status message for build %s is %d bytes, over one frame; shorten its error",
+                    self.build_id, len(data),
+                )
+            start = self._queue.add(Standalone(data))
+        if start:
+            self._hub.submit(self._round)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until everything emitted so far is persisted and posted (or given up).
+
+        Returns False when ``timeout`` seconds passed first.
+        """
+        with self._changed:
+            return self._changed.wait_for(self._drained, timeout)
+
+    def close(self, timeout: float | None = None) -> bool:
+        """Flush, then refuse further records. Returns whether everything was drained."""
+        drained = self.flush(timeout)
+        with self._lock:
+            self._closed = True
+        if not drained:
+            logger.warning("build %s: log fan-out not drained when closing", self.build_id)
+        return drained
+
+    def _drained(self) -> bool:
+        return self._queue.idle and self._busy_viewers == 0
+
+    # -- the workers' side ------------------------------------------------------------------
+
+    def _round(self) -> None:
+        try:
+            with self._lock:
+                items = self._queue.take()
+            self._deliver(self._persist(items))
+        except Exception:
+            logger.exception("build %s: a log fan-out round failed", self.build_id)
+        finally:
+            with self._lock:
+                again = self._queue.finish()
+                if not again:
+                    self._changed.notify_all()
+            if again:
+                self._hub.submit(self._round)
+
+    def _persist(self, items: list[tuple[int, LogRecord] | Standalone]) -> list[ViewerItem]:
+        """Encode the lines once, store them, and return what the viewers get, in order."""
+        out: list[ViewerItem] = []
+        lines: list[LineDict] = []
+        for item in items:
+            if isinstance(item, Standalone):
+                out.append(item)
+                continue
+            line, data = encode_line(line_dict(item[0], item[1]))
+            lines.append(line)
+            out.append(data)
+        if lines:
+            self._append(lines)
+        return out
+
+    def _append(self, lines: list[LineDict]) -> None:
+        delays = iter(self._hub.policy.delays())
+        while True:
+            try:
+                self._hub.log_store.append(self.build_id, lines)
+            except Exception as exc:
+                delay = next(delays, None)
+                if delay is not None:
+                    logger.info("build %s: retrying log persistence: %s", self.build_id, exc)
+                    self._hub._sleep(delay)
+                    continue
+                self.persist_failures += 1
+                logger.error(
+                    "build %s: lines %d..%d could not be persisted (viewers still get them "
+                    "live, but a resume will miss them): %s",
+                    self.build_id, lines[0]["seq"], lines[-1]["seq"], exc,
+                )
+                return
+            self.lines_persisted += len(lines)
+            return
+
+    def _deliver(self, items: list[ViewerItem]) -> None:
+        try:
+            listed = [_connection_id(e) for e in self._hub.connection_store.list(self.build_id)]
+        except Exception:
+            logger.exception(
+                "build %s: could not list connections; posting to the ones known", self.build_id
+            )
+            listed = list(self._viewers)
+        start: list[str] = []
+        with self._lock:
+            targets = deliverable(listed, self._gone)
+            for connection_id in targets:
+                viewer = self._viewers.get(connection_id)
+                if viewer is None:
+                    viewer = self._viewers[connection_id] = ViewerQueue(
+                        self.build_id,
+                        max_frame_bytes=self._hub.max_frame_bytes,
+                        max_backlog_bytes=self._hub.max_backlog_bytes,
+                    )
+                dropped = viewer.dropped_lines
+                if viewer.offer(items):
+                    self._busy_viewers += 1
+                    start.append(connection_id)
+                if viewer.dropped_lines != dropped:
+                    logger.warning(
+                        "build %s: viewer %s is slow; dropped %d queued lines (it resumes them)",
+                        self.build_id, connection_id, viewer.dropped_lines - dropped,
+                    )
+            # Forget viewers that are no longer registered once they have nothing left to post.
+            listed_now = set(targets)
+            for connection_id in [c for c, v in self._viewers.items() if c not in listed_now]:
+                if self._viewers[connection_id].idle:
+                    del self._viewers[connection_id]
+        for connection_id in start:
+            self._submit_post(connection_id)
+
+    def _submit_post(self, connection_id: str) -> None:
+        self._hub.submit(lambda: self._post(connection_id))
+
+    def _post(self, connection_id: str) -> None:
+        viewer = self._viewers[connection_id]
+        try:
+            with self._lock:
+                data = viewer.next_message()
+            if data is not None:
+                outcome = self._hub.poster.post(connection_id, data)
+                if outcome is Outcome.GONE:
+                    self._forget(connection_id, viewer)
+        except Exception:
+            logger.exception("build %s: posting to %s failed", self.build_id, connection_id)
+        finally:
+            with self._lock:
+                again = viewer.finish()
+                if not again:
+                    self._busy_viewers -= 1
+                    self._changed.notify_all()
+            if again:
+                self._submit_post(connection_id)
+
+    def _forget(self, connection_id: str, viewer: ViewerQueue) -> None:
+        with self._lock:
+            viewer.mark_gone()
+            self._gone.add(connection_id)
+        logger.info("build %s: connection %s is gone; removing it", self.build_id, connection_id)
+        try:
+            self._hub.connection_store.remove(self.build_id, connection_id)
+        except Exception:
+            logger.exception(
+                "build %s: could not remove gone connection %s", self.build_id, connection_id
+            )

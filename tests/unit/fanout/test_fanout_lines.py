@@ -1,0 +1,68 @@
+"""Sequencing and encoding of single log lines (pure)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from build_runner.fanout.lines import (
+    MAX_LINE_BYTES,
+    Sequencer,
+    encode_line,
+    line_dict,
+)
+from build_runner.logs import LogRecord
+
+
+def test_fresh_build_numbers_lines_from_one() -> None:
+    seq = Sequencer()
+    assert [seq.next() for _ in range(3)] == [1, 2, 3]
+    assert seq.last == 3
+
+
+def test_resumed_build_continues_after_the_last_persisted_seq() -> None:
+    seq = Sequencer(after=41)
+    assert seq.last == 41
+    assert seq.next() == 42
+
+
+def test_refuses_a_negative_starting_point() -> None:
+    with pytest.raises(ValueError, match="not after -1"):
+        Sequencer(after=-1)
+
+
+def test_line_carries_seq_time_level_step_and_text() -> None:
+    record = LogRecord("sign", "warning", "careful", ts=1718000000.12345)
+    assert line_dict(7, record) == {
+        "seq": 7, "ts": 1718000000.123, "level": "warning", "step": "sign", "text": "careful"
+    }
+
+
+def test_short_line_is_encoded_as_compact_utf8_json() -> None:
+    line = line_dict(1, LogRecord("extract", "info", "Zürich ✓", ts=1.0))
+    kept, data = encode_line(line)
+    assert kept is line
+    assert json.loads(data) == line
+    assert "Zürich ✓".encode() in data
+    assert b": " not in data
+
+
+@pytest.mark.parametrize("text", ["x" * 100_000, "é" * 60_000, '"\\' * 40_000, "\x01" * 20_000])
+def test_huge_line_is_cut_to_fit_one_frame_and_says_so(text: str) -> None:
+    line = line_dict(5, LogRecord("package", "error", text, ts=1.0))
+    kept, data = encode_line(line)
+    assert len(data) <= MAX_LINE_BYTES
+    decoded = json.loads(data)
+    assert decoded == kept
+    assert decoded["seq"] == 5
+    assert "line cut:" in decoded["text"]
+    assert text.startswith(decoded["text"].split(" … [line cut")[0])
+    # Cut no more than needed: the line still fills most of the frame.
+    assert len(data) > MAX_LINE_BYTES // 2
+
+
+def test_refuses_a_limit_that_no_line_can_meet() -> None:
+    line = line_dict(5, LogRecord("package", "error", "x" * 100, ts=1.0))
+    with pytest.raises(ValueError, match="raise max_bytes"):
+        encode_line(line, max_bytes=20)
