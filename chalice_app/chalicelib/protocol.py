@@ -107,27 +107,34 @@ def parse_client_message(text: str | bytes | None) -> ResumeRequest:
 
 
 def _truncate_line(line: dict[str, Any], room: int) -> str:
-    """The encoded line, its ``text`` cut (with a visible marker) until it fits in ``room``."""
+    """The encoded line, its ``text`` cut (with a visible marker) to fit in ``room`` bytes.
+
+    Keeps the longest prefix of the text that fits (binary search: escaping makes the encoded
+    size of a prefix hard to predict, but it grows with the prefix)."""
     encoded = encode(line)
     if size_of(encoded) <= room:
         return encoded
     text = str(line.get("text", ""))
     original = size_of(text)
-    cut = len(text)
-    while True:
-        over = size_of(encoded) - room
-        # Each dropped character saves at least one byte, so this ends in a few rounds.
-        cut = max(0, cut - max(over, 1))
+
+    def with_prefix(cut: int) -> str:
         kept = text[:cut]
         marker = TRUNCATED_MARKER.format(dropped=original - size_of(kept))
-        encoded = encode({**line, "text": kept + marker})
-        if size_of(encoded) <= room or cut == 0:
-            break
-    if size_of(encoded) > room:
+        return encode({**line, "text": kept + marker})
+
+    low, high = 0, len(text)  # with_prefix(high) is too big; find the largest cut that fits
+    if size_of(with_prefix(0)) > room:
         # Even an empty text does not fit: the other fields are huge. Keep seq and the marker.
-        encoded = encode({"seq": line.get("seq"), "level": line.get("level", "info"),
-                          "step": "", "text": TRUNCATED_MARKER.format(dropped=original)})
-    return encoded
+        return encode({"seq": line.get("seq"), "ts": line.get("ts"),
+                       "level": line.get("level", "info"), "step": "",
+                       "text": TRUNCATED_MARKER.format(dropped=original)})
+    while high - low > 1:
+        middle = (low + high) // 2
+        if size_of(with_prefix(middle)) <= room:
+            low = middle
+        else:
+            high = middle
+    return with_prefix(low)
 
 
 def split_lines_into_messages(
