@@ -1,0 +1,33 @@
+"""Local stand-in for API Gateway's WebSocket API and its ``@connections`` management API.
+
+Layers, innermost first: :mod:`~local_ws.events` (pure Lambda event builders),
+:mod:`~local_ws.gateway` (invokes a Chalice app's handlers), :mod:`~local_ws.models`
+(connection registry and expiry), :mod:`~local_ws.responses` (the management API's HTTP
+answers), :mod:`~local_ws.httpserver` and :mod:`~local_ws.server` (the sockets).
+
+``start(app)`` for tests, ``python -m local_ws --app chalice_app/app.py:app`` on the command line.
+"""
+
+from local_ws.errors import (
+    AppLoadError,
+    BadRequestException,
+    ForbiddenException,
+    GoneException,
+    LocalWsError,
+    ManagementError,
+    PayloadTooLargeException,
+)
+from local_ws.server import LocalWebSocketAPI, RunningLocalWs, start
+
+__all__ = [
+    "AppLoadError",
+    "BadRequestException",
+    "ForbiddenException",
+    "GoneException",
+    "LocalWebSocketAPI",
+    "LocalWsError",
+    "ManagementError",
+    "PayloadTooLargeException",
+    "RunningLocalWs",
+    "start",
+]

@@ -1,0 +1,64 @@
+"""Exceptions of the local WebSocket API. One root, so callers can catch everything of ours.
+
+Tree::
+
+    LocalWsError
+    ├── ManagementError           an @connections call failed the way AWS fails it
+    │   ├── GoneException             410: unknown, not yet established, or closed connection
+    │   ├── PayloadTooLargeException  413: data over 128 KB
+    │   ├── ForbiddenException        403: wrong stage, unknown path or method
+    │   └── BadRequestException       400: a request AWS would refuse as malformed
+    └── AppLoadError              ``--app path.py:attr`` does not name a Chalice app
+
+``ManagementError.code`` is AWS's error code, sent as ``x-amzn-ErrorType`` so that botocore
+raises ``client.exceptions.<code>``; ``status`` is the HTTP status AWS answers with.
+"""
+
+from __future__ import annotations
+
+
+class LocalWsError(Exception):
+    """Root of every error local_ws raises on purpose."""
+
+
+class ManagementError(LocalWsError):
+    """An ``@connections`` request failed; ``code`` and ``status`` are AWS's."""
+
+    code = "InternalServerErrorException"
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class GoneException(ManagementError):
+    """The connection does not exist (any more, or not yet)."""
+
+    code = "GoneException"
+    status = 410
+
+
+class PayloadTooLargeException(ManagementError):
+    """The data is larger than API Gateway's 128 KB message limit."""
+
+    code = "PayloadTooLargeException"
+    status = 413
+
+
+class ForbiddenException(ManagementError):
+    """API Gateway answers 403 for a path, stage or method it does not serve."""
+
+    code = "ForbiddenException"
+    status = 403
+
+
+class BadRequestException(ManagementError):
+    """The HTTP request itself is malformed."""
+
+    code = "BadRequestException"
+    status = 400
+
+
+class AppLoadError(LocalWsError):
+    """The ``--app`` argument does not lead to a Chalice app object."""

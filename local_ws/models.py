@@ -1,0 +1,195 @@
+"""The connection registry: state and behaviour of ``@connections`` with Python arguments.
+
+Like a moto ``models.py``: no HTTP here. The registry knows every live connection, answers the
+three management calls by raising the errors AWS raises (:class:`GoneException`,
+:class:`PayloadTooLargeException`), and decides — as a pure function of the clock — which
+connections API Gateway would close now for being idle or too old.
+
+Limits, as on API Gateway (``WebSocket API quotas``): a connection is closed after
+``IDLE_TIMEOUT_S`` (10 minutes) without a message *from the client* and after
+``MAX_DURATION_S`` (2 hours) in any case; a message (``@connections`` POST data) is at most
+``MAX_MESSAGE_BYTES`` (128 KB). Both timeouts are configurable so tests can use tiny values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from local_ws.errors import GoneException, PayloadTooLargeException
+from local_ws.events import ConnectionInfo
+
+IDLE_TIMEOUT_S = 10 * 60.0
+MAX_DURATION_S = 2 * 3600.0
+MAX_MESSAGE_BYTES = 128 * 1024
+# API Gateway's frame size. Messages larger than this are fragmented by AWS; local_ws sends every
+# message as one frame (see the server module) and only names the constant.
+MAX_FRAME_BYTES = 32 * 1024
+
+# The close code API Gateway uses when it ends a connection for idleness or age.
+GOING_AWAY = 1001
+IDLE_REASON = "Going away: idle timeout"
+MAX_DURATION_REASON = "Going away: maximum connection duration"
+
+
+class Socket(Protocol):
+    """What the registry needs from a live socket; the server supplies the real one."""
+
+    async def send(self, data: str | bytes) -> None: ...
+
+    async def close(self, code: int = 1000, reason: str = "") -> None: ...
+
+
+@dataclass
+class Connection:
+    """One established connection. Times are epoch seconds."""
+
+    info: ConnectionInfo
+    socket: Socket
+    connected_at: float
+    last_active_at: float
+    closing: bool = field(default=False)
+
+    @property
+    def connection_id(self) -> str:
+        return self.info.connection_id
+
+
+@dataclass(frozen=True)
+class Expiry:
+    """A connection the gateway must close now, and why."""
+
+    connection: Connection
+    code: int
+    reason: str
+
+
+def iso8601(epoch_s: float) -> str:
+    """``2024-05-01T12:00:00.123Z``: how ``@connections`` GET writes its times."""
+    moment = datetime.fromtimestamp(epoch_s, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def expiry_of(
+    conn: Connection, now: float, *, idle_timeout_s: float, max_duration_s: float
+) -> Expiry | None:
+    """Whether API Gateway would close ``conn`` at ``now``; the older limit wins."""
+    if now - conn.connected_at >= max_duration_s:
+        return Expiry(conn, GOING_AWAY, MAX_DURATION_REASON)
+    if now - conn.last_active_at >= idle_timeout_s:
+        return Expiry(conn, GOING_AWAY, IDLE_REASON)
+    return None
+
+
+def next_deadline(conn: Connection, *, idle_timeout_s: float, max_duration_s: float) -> float:
+    """The epoch second at which ``conn`` expires if nothing happens before."""
+    return min(conn.connected_at + max_duration_s, conn.last_active_at + idle_timeout_s)
+
+
+class ConnectionRegistry:
+    """Every established connection by id. Not thread-safe: the server's event loop owns it.
+
+    Order of calls for a connection: :meth:`add` once the handshake succeeded (so a POST during
+    ``$connect`` is ``Gone``, as on AWS), :meth:`touch` on every client message, :meth:`remove`
+    when the socket closed. :meth:`live` is the lookup every management call starts with.
+    """
+
+    def __init__(
+        self,
+        *,
+        idle_timeout_s: float = IDLE_TIMEOUT_S,
+        max_duration_s: float = MAX_DURATION_S,
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
+        clock: Callable[[], float],
+    ) -> None:
+        if idle_timeout_s <= 0 or max_duration_s <= 0:
+            raise ValueError(
+                "idle_timeout_s and max_duration_s must be positive numbers of seconds "
+                f"(got {idle_timeout_s!r} and {max_duration_s!r})"
+            )
+        self.idle_timeout_s = idle_timeout_s
+        self.max_duration_s = max_duration_s
+        self.max_message_bytes = max_message_bytes
+        self._clock = clock
+        self._connections: dict[str, Connection] = {}
+
+    def __len__(self) -> int:
+        return len(self._connections)
+
+    def __iter__(self) -> Iterator[Connection]:
+        return iter(list(self._connections.values()))
+
+    def add(self, info: ConnectionInfo, socket: Socket) -> Connection:
+        """Record an established connection; its activity clock starts now."""
+        if info.connection_id in self._connections:
+            raise ValueError(f"connection id {info.connection_id!r} is already registered")
+        now = self._clock()
+        conn = Connection(
+            info=info, socket=socket, connected_at=info.connected_at_ms / 1000, last_active_at=now
+        )
+        self._connections[info.connection_id] = conn
+        return conn
+
+    def remove(self, connection_id: str) -> Connection | None:
+        """Forget a closed connection. Returns it, or None if it was not registered."""
+        return self._connections.pop(connection_id, None)
+
+    def live(self, connection_id: str) -> Connection:
+        """The open connection with this id, or :class:`GoneException` as AWS answers."""
+        conn = self._connections.get(connection_id)
+        if conn is None or conn.closing:
+            raise GoneException(
+                f"Connection {connection_id!r} is gone: it never existed, is not established "
+                "yet, or has closed. Remove it from your connection store."
+            )
+        return conn
+
+    def touch(self, connection_id: str) -> None:
+        """A message arrived from the client: reset the idle timer."""
+        conn = self._connections.get(connection_id)
+        if conn is not None:
+            conn.last_active_at = self._clock()
+
+    def check_payload(self, data: bytes) -> None:
+        """Raise :class:`PayloadTooLargeException` for data over the message limit."""
+        if len(data) > self.max_message_bytes:
+            raise PayloadTooLargeException(
+                f"Message of {len(data)} bytes is over API Gateway's limit of "
+                f"{self.max_message_bytes} bytes; split it into smaller messages."
+            )
+
+    def info(self, connection_id: str) -> dict[str, object]:
+        """The GET ``@connections/{id}`` answer for a live connection."""
+        conn = self.live(connection_id)
+        return {
+            "connectedAt": iso8601(conn.connected_at),
+            "lastActiveAt": iso8601(conn.last_active_at),
+            "identity": {"sourceIp": conn.info.source_ip, "userAgent": conn.info.user_agent},
+        }
+
+    def expired(self) -> list[Expiry]:
+        """Connections over the idle timeout or the maximum duration, as of now."""
+        now = self._clock()
+        out: list[Expiry] = []
+        for conn in self._connections.values():
+            if conn.closing:
+                continue
+            expiry = expiry_of(
+                conn, now, idle_timeout_s=self.idle_timeout_s, max_duration_s=self.max_duration_s
+            )
+            if expiry is not None:
+                out.append(expiry)
+        return out
+
+    def seconds_to_next_expiry(self) -> float | None:
+        """How long until the earliest expiry (never negative), None with no connections."""
+        deadlines = [
+            next_deadline(c, idle_timeout_s=self.idle_timeout_s, max_duration_s=self.max_duration_s)
+            for c in self._connections.values()
+            if not c.closing
+        ]
+        if not deadlines:
+            return None
+        return max(0.0, min(deadlines) - self._clock())

@@ -1,0 +1,355 @@
+"""The sockets: the WebSocket server, the management server, and the expiry of connections.
+
+Layering (like ``chalice/local.py``): :mod:`local_ws.events` builds the Lambda events,
+:mod:`local_ws.gateway` invokes the app, :mod:`local_ws.models` keeps the connections,
+:mod:`local_ws.responses` and :mod:`local_ws.httpserver` serve ``@connections``; this module
+only moves bytes between them. Everything runs on one asyncio event loop; the app's handlers
+run on a thread pool (as Lambda runs concurrent invocations), so a handler that calls
+``@connections`` on this very server does not deadlock.
+
+Per connection: the ``$connect`` handler runs inside the opening handshake (``process_request``);
+a refusal is answered with HTTP 403 and no WebSocket. After the handshake the connection is
+registered (POSTs before that are ``Gone``, as on AWS), each frame from the client runs
+``$default`` in order, and when the socket closes — by the client, by ``DELETE
+@connections``, by the idle timeout or the maximum duration (close code 1001) — it is
+unregistered and ``$disconnect`` runs.
+
+Frames: API Gateway accepts client messages up to 128 KB (in frames of at most 32 KB) and
+fragments its own messages over 32 KB. local_ws refuses client messages over 128 KB (close
+code 1009, as AWS) but neither enforces the 32 KB frame size nor fragments: every message goes
+out as one frame. apkgen's fan-out keeps messages under 32 KB anyway (see docs/contracts.md).
+Pings from websockets (every 20 s) detect dead peers; only data frames from the client count
+as activity for the idle timeout, as on API Gateway.
+
+Use :func:`start` in tests (a background thread, ports chosen by the OS) and
+``python -m local_ws`` on the command line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from local_ws.errors import GoneException
+from local_ws.events import ApiContext, ConnectionInfo, new_aws_id
+from local_ws.gateway import Gateway
+from local_ws.httpserver import ManagementServer
+from local_ws.models import (
+    IDLE_TIMEOUT_S,
+    MAX_DURATION_S,
+    MAX_MESSAGE_BYTES,
+    ConnectionRegistry,
+)
+from local_ws.responses import ManagementAPI
+
+logger = logging.getLogger("local_ws")
+
+DEFAULT_STAGE = "local"
+DEFAULT_WORKERS = 32
+ABNORMAL_CLOSE = 1006
+# The reaper re-checks at least this often even when no deadline is near.
+MAX_REAPER_SLEEP_S = 5.0
+START_TIMEOUT_S = 30.0
+
+
+class _Socket:
+    """The registry's view of a websockets connection: send, or start closing."""
+
+    def __init__(self, ws: ServerConnection, tasks: set[asyncio.Task[None]]) -> None:
+        self._ws = ws
+        self._tasks = tasks
+
+    async def send(self, data: str | bytes) -> None:
+        try:
+            await self._ws.send(data)
+        except ConnectionClosed as exc:
+            raise GoneException(
+                f"Connection is gone: the socket closed ({exc}). Remove it from your store."
+            ) from exc
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        # Answer the management call now; the closing handshake finishes in the background.
+        task = asyncio.get_running_loop().create_task(self._ws.close(code, reason))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+def _headers(headers: Headers) -> list[tuple[str, str]]:
+    return list(headers.raw_items())
+
+
+class LocalWebSocketAPI:
+    """API Gateway's WebSocket API for one Chalice app and stage, on loopback ports.
+
+    Call :meth:`start` (binds both ports), then run the loop until :meth:`aclose`.
+    Keyword options:
+
+    * timeouts — ``idle_timeout_s`` (10 min), ``max_duration_s`` (2 h);
+    * limits — ``max_message_bytes`` (128 KB);
+    * parity — ``invoke_disconnect_on_abnormal_close``: AWS delivers ``$disconnect`` on a best
+      effort basis; ``False`` skips it when the peer vanished without a close frame (code 1006),
+      so tests can exercise the ``GoneException`` clean-up path;
+    * ``workers`` — threads running handlers; ``clock`` — epoch seconds, and
+      ``connection_id_factory`` — AWS-shaped ids, both injectable.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        host: str = "127.0.0.1",
+        stage: str = DEFAULT_STAGE,
+        api_id: str = "local",
+        idle_timeout_s: float = IDLE_TIMEOUT_S,
+        max_duration_s: float = MAX_DURATION_S,
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
+        invoke_disconnect_on_abnormal_close: bool = True,
+        configure_app_endpoint: bool = True,
+        workers: int = DEFAULT_WORKERS,
+        clock: Callable[[], float] = time.time,
+        connection_id_factory: Callable[[], str] = new_aws_id,
+    ) -> None:
+        self.app = app
+        self.host = host
+        self.stage = stage
+        self.api_id = api_id
+        self.invoke_disconnect_on_abnormal_close = invoke_disconnect_on_abnormal_close
+        self.configure_app_endpoint = configure_app_endpoint
+        self._clock = clock
+        self._new_connection_id = connection_id_factory
+        self.registry = ConnectionRegistry(
+            idle_timeout_s=idle_timeout_s,
+            max_duration_s=max_duration_s,
+            max_message_bytes=max_message_bytes,
+            clock=clock,
+        )
+        self._executor = ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="local_ws-lambda"
+        )
+        self._management = ManagementServer(ManagementAPI(self.registry, stage))
+        self._pending: weakref.WeakKeyDictionary[ServerConnection, ConnectionInfo] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._close_tasks: set[asyncio.Task[None]] = set()
+        self._ws_server: Server | None = None
+        self._reaper: asyncio.Task[None] | None = None
+        self._wake: asyncio.Event | None = None
+        self.gateway: Gateway | None = None
+        self.ws_port = 0
+        self.mgmt_port = 0
+
+    @property
+    def ws_url(self) -> str:
+        """Where viewers connect (``settings.ws_url``)."""
+        return f"ws://{self.host}:{self.ws_port}"
+
+    @property
+    def management_url(self) -> str:
+        """The ``@connections`` endpoint (``settings.ws_management_url``)."""
+        return f"http://{self.host}:{self.mgmt_port}/{self.stage}"
+
+    async def start(self, ws_port: int = 0, mgmt_port: int = 0) -> None:
+        """Bind both servers (0 = a free port) and start expiring connections."""
+        self.mgmt_port = await self._management.start(self.host, mgmt_port)
+        self._ws_server = await serve(
+            self._handle,
+            self.host,
+            ws_port,
+            process_request=self._process_request,
+            compression=None,  # API Gateway negotiates no extensions
+            max_size=self.registry.max_message_bytes,
+        )
+        self.ws_port = int(next(iter(self._ws_server.sockets)).getsockname()[1])
+        self.gateway = Gateway(
+            self.app,
+            ApiContext(
+                stage=self.stage, domain_name=f"{self.host}:{self.ws_port}", api_id=self.api_id
+            ),
+            management_url=self.management_url if self.configure_app_endpoint else None,
+        )
+        self._wake = asyncio.Event()
+        self._reaper = asyncio.get_running_loop().create_task(self._reap())
+        logger.info("local_ws: WebSocket %s, @connections %s", self.ws_url, self.management_url)
+
+    async def aclose(self) -> None:
+        """Close every connection (``$disconnect`` runs), stop both servers and the workers."""
+        if self._reaper is not None:
+            self._reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reaper
+        if self._ws_server is not None:
+            self._ws_server.close()
+            await self._ws_server.wait_closed()
+        await self._management.close()
+        self._executor.shutdown(wait=True)
+
+    def _now_ms(self) -> int:
+        return int(self._clock() * 1000)
+
+    async def _run(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, lambda: func(*args, **kwargs))
+
+    async def _process_request(
+        self, connection: ServerConnection, request: Request
+    ) -> Response | None:
+        assert self.gateway is not None
+        remote = connection.remote_address
+        info = ConnectionInfo(
+            connection_id=self._new_connection_id(),
+            connected_at_ms=self._now_ms(),
+            source_ip=str(remote[0]) if remote else "127.0.0.1",
+            user_agent=request.headers.get("User-Agent"),
+        )
+        _, _, query = request.path.partition("?")
+        outcome = await self._run(
+            self.gateway.connect,
+            info,
+            headers=_headers(request.headers),
+            query_string=query,
+            now_ms=self._now_ms(),
+        )
+        if not outcome.accepted:
+            return connection.respond(outcome.status, outcome.detail + "\n")
+        self._pending[connection] = info
+        return None
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        assert self.gateway is not None and self._wake is not None
+        info = self._pending.pop(ws)
+        self.registry.add(info, _Socket(ws, self._close_tasks))
+        self._wake.set()
+        try:
+            async for message in ws:
+                self.registry.touch(info.connection_id)
+                error_frame = await self._run(
+                    self.gateway.message, info, message, now_ms=self._now_ms()
+                )
+                if error_frame is not None:
+                    await ws.send(error_frame)
+        except ConnectionClosed:
+            pass  # how it closed is read from ws.close_code below
+        finally:
+            self.registry.remove(info.connection_id)
+            code = ws.close_code if ws.close_code is not None else ABNORMAL_CLOSE
+            reason = ws.close_reason or ""
+            if code != ABNORMAL_CLOSE or self.invoke_disconnect_on_abnormal_close:
+                await self._run(
+                    self.gateway.disconnect, info, code=code, reason=reason, now_ms=self._now_ms()
+                )
+
+    async def _reap(self) -> None:
+        """Close connections over the idle timeout or the maximum duration."""
+        assert self._wake is not None
+        while True:
+            for expiry in self.registry.expired():
+                expiry.connection.closing = True
+                logger.info("closing %s: %s", expiry.connection.connection_id, expiry.reason)
+                await expiry.connection.socket.close(expiry.code, expiry.reason)
+            delay = self.registry.seconds_to_next_expiry()
+            timeout = MAX_REAPER_SLEEP_S if delay is None else min(delay, MAX_REAPER_SLEEP_S)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=max(timeout, 0.001))
+
+
+class RunningLocalWs:
+    """A :class:`LocalWebSocketAPI` serving on its own thread; returned by :func:`start`."""
+
+    def __init__(
+        self, api: LocalWebSocketAPI, loop: asyncio.AbstractEventLoop, thread: threading.Thread
+    ) -> None:
+        self.api = api
+        self._loop = loop
+        self._thread = thread
+
+    @property
+    def ws_port(self) -> int:
+        return self.api.ws_port
+
+    @property
+    def mgmt_port(self) -> int:
+        return self.api.mgmt_port
+
+    @property
+    def ws_url(self) -> str:
+        return self.api.ws_url
+
+    @property
+    def management_url(self) -> str:
+        return self.api.management_url
+
+    def call(self, func: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Run ``func`` on the server's loop (to read the registry safely) and return its result."""
+
+        async def _call() -> Any:
+            return func()
+
+        return asyncio.run_coroutine_threadsafe(_call(), self._loop).result(timeout)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Stop serving: close connections (running ``$disconnect``), stop the thread."""
+        if not self._thread.is_alive():
+            return
+        future = asyncio.run_coroutine_threadsafe(self.api.aclose(), self._loop)
+        try:
+            future.result(timeout)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout)
+
+    def __enter__(self) -> RunningLocalWs:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def start(
+    app: Any, host: str = "127.0.0.1", ws_port: int = 0, mgmt_port: int = 0, **options: Any
+) -> RunningLocalWs:
+    """Serve ``app``'s WebSocket handlers on a background thread; returns once both ports are bound.
+
+    ``options`` are :class:`LocalWebSocketAPI`'s keyword options. Raises ``OSError`` if a port
+    is taken. Call ``close()`` (or use it as a context manager) to stop.
+    """
+    api = LocalWebSocketAPI(app, host=host, **options)
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(api.start(ws_port, mgmt_port))
+        except BaseException as exc:
+            failure.append(exc)
+            ready.set()
+            loop.close()
+            return
+        ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    thread = threading.Thread(target=run, name="local_ws", daemon=True)
+    thread.start()
+    if not ready.wait(START_TIMEOUT_S):
+        raise TimeoutError(f"local_ws did not bind its ports within {START_TIMEOUT_S} s")
+    if failure:
+        raise failure[0]
+    return RunningLocalWs(api, loop, thread)
