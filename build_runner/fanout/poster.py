@@ -25,7 +25,12 @@ from build_runner.fanout.delivery import Outcome, RetryPolicy, classify
 logger = logging.getLogger(__name__)
 
 
-def management_client(settings: Settings, *, max_pool_connections: int = 32) -> Any:
+def management_client(
+    settings: Settings,
+    *,
+    max_pool_connections: int = 32,
+    session: boto3.session.Session | None = None,
+) -> Any:
     """The ``apigatewaymanagementapi`` client for ``settings.ws_management_url``.
 
     botocore's retries are off (the :class:`Poster` retries), and the HTTP pool is as large as
@@ -37,7 +42,7 @@ def management_client(settings: Settings, *, max_pool_connections: int = 32) -> 
         connect_timeout=5,
         read_timeout=10,
     )
-    return boto3.client(
+    return (session or boto3.session.Session()).client(
         "apigatewaymanagementapi",
         endpoint_url=settings.ws_management_url,
         region_name=settings.region,

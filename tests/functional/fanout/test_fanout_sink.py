@@ -1,0 +1,229 @@
+"""The fan-out sink against moto's DynamoDB and a real HTTP ``@connections`` endpoint."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+from chalicelib.connections import ConnectionStore
+from chalicelib.logstore import LogStore
+
+from build_runner.fanout import SinkClosed
+from build_runner.fanout.lines import MAX_FRAME_BYTES
+from build_runner.fanout.sink import FanoutHub, FanoutSink
+from build_runner.logs import BuildLog, LogRecord
+from tests.functional.fanout.recorder import ConnectionsRecorder
+
+WAIT_S = 20.0
+
+
+def record(n: int, step: str = "package") -> LogRecord:
+    return LogRecord(step, "info", f"line {n}")
+
+
+def register(connections: ConnectionStore, build_id: str, *connection_ids: str) -> None:
+    for connection_id in connection_ids:
+        connections.add(build_id, connection_id, time.time())
+
+
+def emit_lines(sink: FanoutSink, first: int, last: int) -> None:
+    for n in range(first, last + 1):
+        sink.emit(record(n))
+
+
+def test_two_builds_with_two_viewers_each_get_exactly_their_own_lines_in_order(
+    hub: FanoutHub, stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder
+) -> None:
+    logs, connections = stores
+    register(connections, "build-a", "a1", "a2")
+    register(connections, "build-b", "b1", "b2")
+    sinks = {"a": hub.open("build-a"), "b": hub.open("build-b")}
+    threads = [threading.Thread(target=emit_lines, args=(s, 1, 300)) for s in sinks.values()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for sink in sinks.values():
+        assert sink.flush(WAIT_S)
+    for name in "ab":
+        for viewer in (f"{name}1", f"{name}2"):
+            messages = recorder.decoded(viewer)
+            assert {m["build"] for m in messages} == {f"build-{name}"}
+            assert recorder.seqs(viewer) == list(range(1, 301))
+            texts = [line["text"] for m in messages for line in m["lines"]]
+            assert texts == [f"line {n}" for n in range(1, 301)]
+            assert recorder.max_in_flight[viewer] == 1
+        stored, more = logs.read(f"build-{name}", 0, 1000)
+        assert [line["seq"] for line in stored] == list(range(1, 301))
+        assert not more
+
+
+def test_first_line_after_a_quiet_period_goes_out_without_a_flush(
+    hub: FanoutHub, stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder
+) -> None:
+    _, connections = stores
+    register(connections, "quiet", "v1")
+    sink = hub.open("quiet")
+    sink.emit(record(1))
+    recorder.wait_for(lambda: len(recorder.messages["v1"]) == 1, WAIT_S)
+    sink.emit(record(2))
+    recorder.wait_for(lambda: len(recorder.messages["v1"]) == 2, WAIT_S)
+    assert recorder.seqs("v1") == [1, 2]
+
+
+def test_lines_pouring_in_during_a_post_are_batched_into_full_frames(
+    hub: FanoutHub, stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder
+) -> None:
+    _, connections = stores
+    register(connections, "busy", "v1")
+    gate = recorder.held["v1"] = threading.Event()
+    sink = hub.open("busy")
+    sink.emit(record(1))
+    recorder.wait_for(lambda: "v1" in recorder.waiting, WAIT_S)  # the first post is in flight
+    emit_lines(sink, 2, 2001)
+    gate.set()
+    assert sink.flush(WAIT_S)
+    messages = recorder.messages["v1"]
+    assert recorder.seqs("v1") == list(range(1, 2002))
+    assert all(len(m) <= MAX_FRAME_BYTES for m in messages)
+    # 2000 lines of ~70 bytes queued during one post: a handful of full frames, not 2000 posts.
+    payload = sum(len(m) for m in messages[1:])
+    full_frames = -(-payload // MAX_FRAME_BYTES)
+    assert full_frames <= 10
+    assert len(messages) - 1 <= full_frames + 1  # + 1: a round may land after the release
+
+
+def test_drops_connection_that_aws_reports_gone_and_keeps_serving_the_others(
+    hub: FanoutHub, stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder
+) -> None:
+    _, connections = stores
+    register(connections, "gone", "alive1", "dead", "alive2")
+    recorder.gone.add("dead")
+    sink = hub.open("gone")
+    sink.emit(record(1))
+    assert sink.flush(WAIT_S)
+    assert connections.list("gone") == ["alive1", "alive2"]
+    emit_lines(sink, 2, 50)
+    assert sink.flush(WAIT_S)
+    assert recorder.gone_answers["dead"] == 1
+    assert recorder.seqs("alive1") == list(range(1, 51))
+    assert recorder.seqs("alive2") == list(range(1, 51))
+
+
+def test_throttled_posts_are_retried_until_delivered(
+    hub: FanoutHub, stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder
+) -> None:
+    _, connections = stores
+    register(connections, "throttled", "v1", "v2")
+    recorder.throttle["v1"] = 3
+    sink = hub.open("throttled")
+    emit_lines(sink, 1, 20)
+    assert sink.flush(WAIT_S)
+    assert recorder.throttled_answers["v1"] == 3
+    assert recorder.seqs("v1") == list(range(1, 21))
+    assert recorder.seqs("v2") == list(range(1, 21))
+    assert hub.poster.stats.retries >= 3
+
+
+def test_persistent_throttling_gives_up_on_that_message_only(
+    hub: FanoutHub, stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder
+) -> None:
+    _, connections = stores
+    register(connections, "stuck", "v1")
+    recorder.throttle["v1"] = hub.policy.max_attempts  # every try of the first post
+    sink = hub.open("stuck")
+    sink.emit(record(1))
+    assert sink.flush(WAIT_S)
+    sink.emit(record(2))
+    assert sink.flush(WAIT_S)
+    assert recorder.throttled_answers["v1"] == hub.policy.max_attempts
+    assert recorder.seqs("v1") == [2]
+    assert hub.poster.stats.skipped == 1
+
+
+def test_a_slow_viewer_never_holds_back_the_build_or_the_other_viewers(
+    aws: object, stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder,
+    hub: FanoutHub,
+) -> None:
+    logs, connections = stores
+    register(connections, "slow", "slow", "fast")
+    gate = recorder.held["slow"] = threading.Event()
+    small = FanoutHub(logs, connections, hub.poster._client, workers=4,
+                      policy=hub.policy, max_backlog_bytes=4096)
+    try:
+        sink = small.open("slow")
+        sink.emit(record(1))
+        recorder.wait_for(lambda: "slow" in recorder.waiting, WAIT_S)
+        emit_lines(sink, 2, 500)
+        recorder.wait_for(lambda: recorder.seqs("fast")[-1:] == [500], WAIT_S)
+        assert not sink.flush(0.0)  # the slow viewer still has its post in flight
+        gate.set()
+        assert sink.flush(WAIT_S)
+    finally:
+        small.close()
+    slow = recorder.seqs("slow")
+    assert slow[0] == 1 and slow[-1] == 500
+    assert slow == sorted(set(slow))
+    assert len(slow) < 500  # its oldest queued lines were dropped; it resumes the gap
+    stored, _ = logs.read("slow", 0, 1000)
+    assert len(stored) == 500
+
+
+def test_a_resumed_build_continues_the_seq_numbers_after_the_persisted_ones(
+    hub: FanoutHub, stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder
+) -> None:
+    logs, connections = stores
+    register(connections, "again", "v1")
+    first = hub.open("again")
+    emit_lines(first, 1, 7)
+    assert first.close(WAIT_S)
+    second = hub.open("again", after_seq=logs.last_seq("again"))
+    emit_lines(second, 8, 10)
+    assert second.close(WAIT_S)
+    assert recorder.seqs("v1") == list(range(1, 11))
+    stored, _ = logs.read("again", 0, 100)
+    assert [line["seq"] for line in stored] == list(range(1, 11))
+
+
+def test_status_is_posted_after_every_line_emitted_before_it(
+    hub: FanoutHub, stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder
+) -> None:
+    _, connections = stores
+    register(connections, "status", "v1")
+    sink = hub.open("status")
+    log = BuildLog(sink)
+    with log.step("sign"):
+        log.info("signing")
+    sink.push_status({"status": "succeeded", "step": "done", "artifact": {"key": "k"}})
+    assert sink.close(WAIT_S)
+    messages = recorder.decoded("v1")
+    assert messages[-1] == {
+        "type": "status", "build": "status", "status": "succeeded", "step": "done",
+        "artifact": {"key": "k"}, "last_seq": 3,
+    }
+    assert recorder.seqs("v1") == [1, 2, 3]
+
+
+def test_a_huge_line_is_cut_to_one_frame_live_and_in_the_stored_log(
+    hub: FanoutHub, stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder
+) -> None:
+    logs, connections = stores
+    register(connections, "huge", "v1")
+    sink = hub.open("huge")
+    sink.emit(LogRecord("package", "error", "x" * 200_000))
+    assert sink.close(WAIT_S)
+    [message] = recorder.messages["v1"]
+    assert len(message) <= MAX_FRAME_BYTES
+    live = json.loads(message)["lines"][0]
+    stored, _ = logs.read("huge", 0, 10)
+    assert stored == [live]
+    assert "line cut:" in live["text"]
+
+
+def test_emitting_after_close_is_refused_with_a_clear_error(hub: FanoutHub) -> None:
+    sink = hub.open("closed")
+    assert sink.close(WAIT_S)
+    with pytest.raises(SinkClosed, match="after build closed's sink was closed"):
+        sink.emit(record(1))
