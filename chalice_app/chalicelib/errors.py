@@ -4,7 +4,9 @@ Tree::
 
     ApkgenServiceError
     ├── InvalidRequest        the request is wrong; the message says what to fix
-    ├── BuildNotFound         no build has this id (HTTP 404, WebSocket handshake refused)
+    ├── NotFound              HTTP 404
+    │   ├── BuildNotFound     no build has this id (WebSocket handshake refused too)
+    │   └── FileNotFound      no such file of the web page
     ├── ClaimConflict         a conditional write lost: another runner holds the build, the
     │                         lease is still valid, or the build is already finished
     └── StoreError            S3/SQS/DynamoDB failed; ``code`` keeps the botocore error code
@@ -25,7 +27,15 @@ class InvalidRequest(ApkgenServiceError):
     """A request cannot be served as sent. The message says what was wrong and how to fix it."""
 
 
-class BuildNotFound(ApkgenServiceError):
+class NotFound(ApkgenServiceError):
+    """Something asked for does not exist."""
+
+
+class FileNotFound(NotFound):
+    """No such static file of the web page."""
+
+
+class BuildNotFound(NotFound):
     """No build has this id."""
 
     def __init__(self, build_id: str) -> None:

@@ -16,6 +16,7 @@ from chalicelib.settings import Settings
 from moto import mock_aws
 
 from local_stack.resources import create_resources
+from tests.functional.recording_connections import Recorder, recording_connections
 
 FAKE_CREDENTIALS = {
     "aws_access_key_id": "testing",
@@ -45,3 +46,10 @@ def aws() -> Iterator[tuple[Settings, AwsClients]]:
         settings = dataclasses.replace(settings, queue_url=created["queue_url"])
         clients.settings = settings
         yield settings, clients
+
+
+@pytest.fixture
+def connections_endpoint() -> Iterator[Recorder]:
+    """A recording ``@connections`` stand-in on a loopback port; ``.url`` is its endpoint."""
+    with recording_connections() as recorder:
+        yield recorder

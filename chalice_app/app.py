@@ -1,0 +1,162 @@
+"""apkgen's HTTP API and WebSocket handlers: routes only; the use cases are in chalicelib.
+
+HTTP (docs/contracts.md): POST /uploads, POST /builds, GET /builds/{id}, GET
+/builds/{id}/logs, POST /builds/{id}/cancel, and the web page (GET /, /b/{id}, /static/{name}).
+WebSocket: ``$connect`` registers a viewer of ``?build=ID`` (unknown build → 404, the handshake
+fails), ``$default`` answers ``{"action": "resume", "after": SEQ}``, ``$disconnect`` forgets it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from chalice import (
+    BadRequestError,
+    Chalice,
+    ChaliceViewError,
+    ConflictError,
+    NotFoundError,
+    Response,
+    WebsocketDisconnectedError,
+)
+from chalice.app import WebsocketEvent
+from chalicelib import context, protocol
+from chalicelib.errors import ClaimConflict, InvalidRequest, NotFound, StoreError
+from chalicelib.service import BuildService
+from chalicelib.static import INDEX, read_static
+from chalicelib.wsapi import ConfiguredWebsocketAPI
+
+app = Chalice(app_name="apkgen")
+app.experimental_feature_flags.update({"WEBSOCKETS"})
+# Before any @app.on_ws_* decorator: Chalice hands this object to each handler at registration.
+app.websocket_api = ConfiguredWebsocketAPI(
+    lambda: context.current().clients.apigatewaymanagementapi
+)
+
+
+def _service() -> BuildService:
+    return context.current().service
+
+
+def _answer(call: Callable[[], Any], status_code: int = 200) -> Response:
+    """Run a use case; chalicelib's errors become Chalice's HTTP errors (the edge serializes)."""
+    try:
+        body = call()
+    except InvalidRequest as exc:
+        raise BadRequestError(str(exc)) from exc
+    except NotFound as exc:
+        raise NotFoundError(str(exc)) from exc
+    except ClaimConflict as exc:
+        raise ConflictError(str(exc)) from exc
+    except StoreError as exc:
+        app.log.error("store error %s: %s", exc.code, exc)
+        raise ChaliceViewError(f"storage is unavailable ({exc.code}); try again") from exc
+    return Response(body=body, status_code=status_code,
+                    headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
+
+
+# -- HTTP API ------------------------------------------------------------------------------------
+
+@app.route("/uploads", methods=["POST"], cors=True)
+def create_upload() -> Response:
+    return _answer(lambda: _service().create_upload(), 201)
+
+
+@app.route("/builds", methods=["POST"], cors=True,
+           content_types=["application/json", "application/zip", "application/octet-stream"])
+def create_build() -> Response:
+    request = app.current_request
+    assert request is not None
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type in ("application/zip", "application/octet-stream"):
+        fields, body = dict(request.query_params or {}), request.raw_body
+        return _answer(lambda: _service().create_build(fields, body), 201)
+    try:
+        fields = json.loads(request.raw_body or b"null")
+    except ValueError as exc:
+        raise BadRequestError(f"the body is not valid JSON ({exc}): send a JSON object") from exc
+    return _answer(lambda: _service().create_build(fields), 201)
+
+
+@app.route("/builds/{build_id}", methods=["GET"], cors=True)
+def get_build(build_id: str) -> Response:
+    return _answer(lambda: _service().get_status(build_id))
+
+
+@app.route("/builds/{build_id}/logs", methods=["GET"], cors=True)
+def get_logs(build_id: str) -> Response:
+    query = (app.current_request.query_params if app.current_request else None) or {}
+    return _answer(lambda: _service().get_logs(build_id, query.get("after"), query.get("limit")))
+
+
+@app.route("/builds/{build_id}/cancel", methods=["POST"], cors=True)
+def cancel_build(build_id: str) -> Response:
+    return _answer(lambda: _service().cancel(build_id))
+
+
+# -- The web page --------------------------------------------------------------------------------
+
+def _file(name: str) -> Response:
+    try:
+        body, content_type = read_static(name)
+    except NotFound as exc:
+        raise NotFoundError(str(exc)) from exc
+    text: str | bytes = body if not content_type.startswith(("text/", "application/json",
+                                                             "image/svg")) else body.decode()
+    return Response(body=text, status_code=200,
+                    headers={"Content-Type": content_type, "Cache-Control": "no-cache"})
+
+
+@app.route("/", methods=["GET"])
+def index() -> Response:
+    return _file(INDEX)
+
+
+@app.route("/b/{build_id}", methods=["GET"])
+def build_page(build_id: str) -> Response:
+    return _file(INDEX)  # the page reads the id from its URL
+
+
+@app.route("/static/{name}", methods=["GET"])
+def static_file(name: str) -> Response:
+    return _file(name)
+
+
+# -- WebSocket -----------------------------------------------------------------------------------
+
+def _send(connection_id: str, messages: list[str]) -> None:
+    """Send in order; a viewer that went away is unregistered instead of failing the call."""
+    try:
+        for message in messages:
+            app.websocket_api.send(connection_id, message)
+    except WebsocketDisconnectedError:
+        _service().disconnect(connection_id)
+
+
+@app.on_ws_connect()
+def websocket_connect(event: WebsocketEvent) -> Response | None:
+    query = event.to_dict().get("queryStringParameters") or {}
+    try:
+        _service().connect(query.get("build"), event.connection_id)
+    except InvalidRequest as exc:
+        return Response(body={"message": str(exc)}, status_code=400)
+    except NotFound as exc:
+        return Response(body={"message": str(exc)}, status_code=404)
+    return None  # Chalice answers 200: the handshake completes
+
+
+@app.on_ws_message()
+def websocket_message(event: WebsocketEvent) -> None:
+    try:
+        request = protocol.parse_client_message(event.to_dict().get("body"))
+        messages = _service().resume(event.connection_id, request.after)
+    except (InvalidRequest, NotFound) as exc:
+        messages = [protocol.encode(protocol.error_message(str(exc)))]
+    _send(event.connection_id, messages)
+
+
+@app.on_ws_disconnect()
+def websocket_disconnect(event: WebsocketEvent) -> None:
+    _service().disconnect(event.connection_id)
