@@ -98,8 +98,12 @@ class Gateway:
         self.api = api
         self._new_id = id_factory
         websocket_api = getattr(app, "websocket_api", None)
-        if management_url and websocket_api is not None and websocket_api._endpoint is None:
-            websocket_api._endpoint = management_url.rstrip("/")
+        if websocket_api is not None and websocket_api._endpoint is None:
+            if management_url:
+                websocket_api._endpoint = management_url.rstrip("/")
+            else:
+                # What Chalice's wrapper would do, minus the region lookup it needs for it.
+                websocket_api.configure(api.domain_name, api.stage)
 
     def _handler(self, route_key: str) -> tuple[str, Callable[..., Any]] | None:
         config = self.app.websocket_handlers.get(route_key)

@@ -33,6 +33,7 @@ import logging
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -62,6 +63,7 @@ ABNORMAL_CLOSE = 1006
 # The reaper re-checks at least this often even when no deadline is near.
 MAX_REAPER_SLEEP_S = 5.0
 START_TIMEOUT_S = 30.0
+MAX_REMEMBERED_CLOSES = 10_000
 
 
 class _Socket:
@@ -147,6 +149,10 @@ class LocalWebSocketAPI:
         self._reaper: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
         self.gateway: Gateway | None = None
+        # Ids of connections whose life is over ($disconnect done or skipped), newest last;
+        # lets tests and the local stack wait for a close instead of sleeping.
+        self._finished: OrderedDict[str, None] = OrderedDict()
+        self._finished_changed = threading.Condition()
         self.ws_port = 0
         self.mgmt_port = 0
 
@@ -249,6 +255,20 @@ class LocalWebSocketAPI:
                 await self._run(
                     self.gateway.disconnect, info, code=code, reason=reason, now_ms=self._now_ms()
                 )
+            self._mark_finished(info.connection_id)
+
+    def _mark_finished(self, connection_id: str) -> None:
+        with self._finished_changed:
+            self._finished[connection_id] = None
+            while len(self._finished) > MAX_REMEMBERED_CLOSES:
+                self._finished.popitem(last=False)
+            self._finished_changed.notify_all()
+
+    def wait_finished(self, connection_id: str, timeout: float) -> bool:
+        """Block (from another thread) until ``connection_id`` closed and its ``$disconnect``
+        ran or was skipped. Returns False on timeout."""
+        with self._finished_changed:
+            return self._finished_changed.wait_for(lambda: connection_id in self._finished, timeout)
 
     async def _reap(self) -> None:
         """Close connections over the idle timeout or the maximum duration."""
