@@ -223,6 +223,9 @@ class WarmSigner:
         assert self._proc.stdout is not None
         self._reader = _LineReader(self._proc.stdout.fileno())
         answer = self._answer_lines(None, START_TIMEOUT_S, never_cancelled, ready=True)
+        if answer.startswith("ERR\tcannot load key"):
+            self._kill()
+            raise ToolchainError("keystore", answer.partition("\t")[2].split(" | ")[0])
         if answer != "READY":
             self._kill()
             raise ToolchainError("apksigner", f"signer helper did not start: {answer}")
@@ -391,6 +394,8 @@ def open_signer(key: KeyConfig, cache_dir: Path, log: BuildLog | None, *,
         try:
             return WarmSigner(key, cache_dir, log)
         except ToolchainError as exc:
+            if exc.tool == "keystore":
+                raise  # a wrong key or password: the apksigner command would fail the same way
             if log:
                 log.warning(f"warm signer unavailable ({exc}); signing with the apksigner "
                             "command instead (about a second slower per build)")

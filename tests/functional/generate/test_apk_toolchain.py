@@ -1,0 +1,179 @@
+"""The real Android toolchain on a hand-made event: aapt, zipalign, the warm signer, verification.
+
+One warm Generator serves the module (its dex, key and JVM are prepared once).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from androguard.core.apk import APK
+
+from build_runner.errors import BuildCancelled, InputError, ToolchainError
+from build_runner.generate.apk.aapt import badging
+from build_runner.generate.model import Event, EventModel, Session
+from build_runner.generate.pipeline import GenerateOptions, Generator, GeneratorConfig
+from build_runner.logs import BuildLog, ListSink
+
+pytestmark = pytest.mark.toolchain
+
+NASTY = "Tom's \"Conf\" @2024 \\ <&> 🎉"
+MODEL = EventModel(
+    Event(id="77", name=NASTY, starts_at="2024-05-01T09:00:00+02:00",
+          ends_at="2024-05-02T18:00:00+02:00"),
+    sessions=(
+        Session("1", "Opening keynote: WebViews & you", "2024-05-01T09:00:00+02:00",
+                "2024-05-01T10:00:00+02:00"),
+        Session("2", "Smali by hand", "2024-05-01T10:00:00+02:00", "2024-05-01T11:00:00+02:00"),
+    ),
+)
+
+
+def apksigner_verify(apk: Path) -> dict[str, bool]:
+    """``apksigner verify --verbose``: scheme → verified, read from its output."""
+    out = subprocess.run(["apksigner", "verify", "--verbose", str(apk)], capture_output=True,
+                         text=True, check=True).stdout
+    return {m.group(1): m.group(2) == "true"
+            for m in re.finditer(r"Verified using (v\d) scheme[^:]*: (true|false)", out)}
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("apkgen-cache")
+
+
+@pytest.fixture(scope="module")
+def generator(cache_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Generator]:
+    config = GeneratorConfig(work_dir=tmp_path_factory.mktemp("work"), cache_dir=cache_dir)
+    with Generator(config) as warm:
+        yield warm
+
+
+def build(generator: Generator, out: Path, options: GenerateOptions | None = None,
+          **kwargs: object) -> tuple[object, ListSink]:
+    sink = ListSink()
+    result = generator.build_model(MODEL, out, options or GenerateOptions(), BuildLog(sink),
+                                   **kwargs)  # type: ignore[arg-type]
+    return result, sink
+
+
+def test_nasty_label_reads_back_exactly_and_the_apk_verifies(generator: Generator,
+                                                             tmp_path: Path) -> None:
+    result, _ = build(generator, tmp_path / "app.apk")
+    apk = tmp_path / "app.apk"
+    found = badging(apk)
+    assert found.label == NASTY
+    assert found.package == result.package  # type: ignore[attr-defined]
+    assert found.launchable_activity == "org.apkgen.shell.MainActivity"
+    assert (found.min_sdk, found.target_sdk) == ("21", "33")
+    assert apksigner_verify(apk) == {"v1": True, "v2": True, "v3": True, "v4": False}
+    assert generator.signer_name == "warm apksig JVM"
+
+
+def test_apk_holds_the_code_the_web_app_and_icons(generator: Generator, tmp_path: Path) -> None:
+    build(generator, tmp_path / "app.apk")
+    apk = APK(str(tmp_path / "app.apk"))
+    names = set(apk.get_files())
+    assert {"classes.dex", "resources.arsc", "assets/index.html", "assets/data.js"} <= names
+    assert {f"res/mipmap-{d}-v4/ic_launcher.png" for d in ("mdpi", "xxxhdpi")} <= names
+    data = apk.get_file("assets/data.js").decode()
+    assert "Smali by hand" in data
+    assert apk.get_main_activity() == "org.apkgen.shell.MainActivity"
+    assert apk.get_app_name() == NASTY
+
+
+def test_options_set_package_label_and_version(generator: Generator, tmp_path: Path) -> None:
+    options = GenerateOptions(package_name="org.example.conf2024", app_name="Conf App",
+                              version_code=12, version_name="3.1")
+    result, _ = build(generator, tmp_path / "app.apk", options)
+    found = badging(tmp_path / "app.apk")
+    assert (found.package, found.label, found.version_code, found.version_name) == (
+        "org.example.conf2024", "Conf App", "12", "3.1")
+    assert result.report["summary"]["package"] == "org.example.conf2024"  # type: ignore[attr-defined]
+
+
+def test_invalid_package_option_is_an_input_error_before_any_work(generator: Generator,
+                                                                  tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="Java keyword"):
+        build(generator, tmp_path / "app.apk", GenerateOptions(package_name="org.new.app"))
+    assert not (tmp_path / "app.apk").exists()
+
+
+def test_cancel_at_a_step_boundary_stops_the_build(generator: Generator, tmp_path: Path) -> None:
+    sink = ListSink()
+    def after_packaging() -> bool:
+        return any(r.step == "package" and r.text.startswith("✓") for r in sink.records)
+    with pytest.raises(BuildCancelled, match="before the align step"):
+        generator.build_model(MODEL, tmp_path / "app.apk", GenerateOptions(), BuildLog(sink),
+                              after_packaging)
+    assert not (tmp_path / "app.apk").exists()
+
+
+def test_signer_recovers_after_a_build_cancelled_while_signing(generator: Generator,
+                                                                tmp_path: Path) -> None:
+    sink = ListSink()
+    def while_signing() -> bool:
+        return any(r.step == "sign" for r in sink.records)
+    with pytest.raises(BuildCancelled, match="while signing"):
+        generator.build_model(MODEL, tmp_path / "a.apk", GenerateOptions(), BuildLog(sink),
+                              while_signing)
+    build(generator, tmp_path / "b.apk")
+    assert apksigner_verify(tmp_path / "b.apk")["v3"]
+
+
+def test_development_key_is_private_and_its_password_never_logged(
+        generator: Generator, cache_dir: Path, tmp_path: Path) -> None:
+    password = (cache_dir / "keys" / "development.password").read_text()
+    for name in ("development.password", "development.p12"):
+        assert (cache_dir / "keys" / name).stat().st_mode & 0o777 == 0o600
+    _, sink = build(generator, tmp_path / "app.apk")
+    assert not [r for r in sink.records if password in r.text]
+
+
+def test_apksigner_command_signs_when_the_warm_signer_is_off(cache_dir: Path,
+                                                             tmp_path: Path) -> None:
+    config = GeneratorConfig(work_dir=tmp_path / "work", cache_dir=cache_dir, warm_signer=False)
+    with Generator(config) as cold:
+        assert cold.signer_name == "apksigner command"
+        build(cold, tmp_path / "app.apk")
+    assert apksigner_verify(tmp_path / "app.apk") == {"v1": True, "v2": True, "v3": True,
+                                                      "v4": False}
+
+
+def test_wrong_keystore_password_fails_without_showing_it(cache_dir: Path,
+                                                          tmp_path: Path) -> None:
+    keystore = tmp_path / "release.p12"
+    shutil.copy(cache_dir / "keys" / "development.p12", keystore)
+    config = GeneratorConfig(work_dir=tmp_path / "work", cache_dir=cache_dir,
+                             keystore_path=keystore, keystore_password="s3cret-wrong")
+    with pytest.raises(ToolchainError) as caught:
+        Generator(config)
+    assert caught.value.tool == "keystore"
+    assert "password" in str(caught.value)
+    assert "s3cret-wrong" not in str(caught.value) + caught.value.output
+
+
+def test_missing_keystore_says_how_to_fix_it(cache_dir: Path, tmp_path: Path) -> None:
+    config = GeneratorConfig(work_dir=tmp_path / "work", cache_dir=cache_dir,
+                             keystore_path=tmp_path / "none.p12", keystore_password="x")
+    with pytest.raises(ToolchainError, match="APKGEN_KEYSTORE_PATH"):
+        Generator(config)
+
+
+def test_configured_keystore_signs(cache_dir: Path, tmp_path: Path) -> None:
+    keystore = tmp_path / "release.p12"
+    shutil.copy(cache_dir / "keys" / "development.p12", keystore)
+    password = (cache_dir / "keys" / "development.password").read_text()
+    config = GeneratorConfig(work_dir=tmp_path / "work", cache_dir=tmp_path / "own-cache",
+                             keystore_path=keystore, keystore_password=password)
+    with Generator(config) as own:
+        build(own, tmp_path / "app.apk")
+    assert not (tmp_path / "own-cache" / "keys").exists()
+    assert apksigner_verify(tmp_path / "app.apk")["v2"]
+    assert os.access(tmp_path / "app.apk", os.R_OK)
