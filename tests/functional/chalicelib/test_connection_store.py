@@ -1,0 +1,51 @@
+"""Viewer registrations: by build for the fan-out, by connection for $disconnect (moto)."""
+
+from __future__ import annotations
+
+import pytest
+from chalicelib.aws import AwsClients
+from chalicelib.connections import ConnectionStore
+from chalicelib.settings import Settings
+
+NOW = 1_000_000.0
+
+
+@pytest.fixture
+def connections(aws: tuple[Settings, AwsClients]) -> ConnectionStore:
+    settings, clients = aws
+    return ConnectionStore(clients.dynamodb, settings.connections_table, 3600, clock=lambda: NOW)
+
+
+def test_lists_the_viewers_of_a_build(connections: ConnectionStore) -> None:
+    connections.add("build-a", "conn-1", NOW)
+    connections.add("build-a", "conn-2", NOW)
+    connections.add("build-b", "conn-3", NOW)
+    assert sorted(connections.list("build-a")) == ["conn-1", "conn-2"]
+    assert connections.list("build-c") == []
+
+
+def test_removes_one_registration(connections: ConnectionStore) -> None:
+    connections.add("build-a", "conn-1", NOW)
+    connections.add("build-a", "conn-2", NOW)
+    connections.remove("build-a", "conn-1")
+    connections.remove("build-a", "conn-1")  # already gone: fine
+    assert connections.list("build-a") == ["conn-2"]
+
+
+def test_disconnect_finds_the_builds_of_a_connection_through_the_index(
+    connections: ConnectionStore,
+) -> None:
+    connections.add("build-a", "conn-1", NOW)
+    connections.add("build-b", "conn-1", NOW)
+    connections.add("build-a", "conn-2", NOW)
+    assert sorted(connections.remove_connection("conn-1")) == ["build-a", "build-b"]
+    assert connections.list("build-a") == ["conn-2"]
+    assert connections.list("build-b") == []
+    assert connections.remove_connection("conn-1") == []
+
+
+def test_skips_registrations_past_their_expiry(connections: ConnectionStore) -> None:
+    connections.add("build-a", "old", NOW - 7200)
+    connections.add("build-a", "fresh", NOW)
+    assert connections.list("build-a") == ["fresh"]
+    assert sorted(connections.list("build-a", now=NOW - 7000)) == ["fresh", "old"]

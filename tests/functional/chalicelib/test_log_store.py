@@ -1,0 +1,98 @@
+"""The persisted log: chunks in, lines after SEQ out, in order, paged (moto)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from chalicelib.aws import AwsClients
+from chalicelib.errors import InvalidRequest
+from chalicelib.logstore import LogStore, chunk_lines
+from chalicelib.settings import Settings
+
+BUILD = "build-logs-1"
+
+
+@pytest.fixture
+def logs(aws: tuple[Settings, AwsClients]) -> LogStore:
+    settings, clients = aws
+    return LogStore(clients.dynamodb, settings.logs_table, 30, clock=lambda: 1_000_000.0)
+
+
+def lines(first: int, last: int) -> list[dict]:
+    return [{"seq": s, "ts": 1.5, "level": "info", "step": "package", "text": f"line {s}"}
+            for s in range(first, last + 1)]
+
+
+def test_reads_lines_after_a_seq_across_chunks_in_order(logs: LogStore) -> None:
+    logs.append(BUILD, lines(1, 5))
+    logs.append(BUILD, lines(6, 8))
+    logs.append(BUILD, lines(9, 12))
+    got, more = logs.read(BUILD, 3, 100)
+    assert [ln["seq"] for ln in got] == list(range(4, 13))
+    assert not more
+
+
+def test_pages_with_a_limit_and_says_whether_more_exist(logs: LogStore) -> None:
+    logs.append(BUILD, lines(1, 5))
+    logs.append(BUILD, lines(6, 10))
+    first, more = logs.read(BUILD, 0, 4)
+    assert [ln["seq"] for ln in first] == [1, 2, 3, 4] and more
+    second, more = logs.read(BUILD, 4, 6)
+    assert [ln["seq"] for ln in second] == [5, 6, 7, 8, 9, 10] and not more
+    assert logs.read(BUILD, 10, 5) == ([], False)
+
+
+def test_knows_the_last_seq_and_zero_for_an_empty_log(logs: LogStore) -> None:
+    assert logs.last_seq(BUILD) == 0
+    logs.append(BUILD, lines(1, 3))
+    logs.append(BUILD, lines(4, 7))
+    assert logs.last_seq(BUILD) == 7
+    assert logs.last_seq("other-build") == 0
+
+
+def test_keeps_builds_apart(logs: LogStore) -> None:
+    logs.append(BUILD, lines(1, 3))
+    logs.append("other-build", lines(1, 9))
+    assert [ln["seq"] for ln in logs.read(BUILD, 0, 100)[0]] == [1, 2, 3]
+
+
+def test_stores_one_chunk_item_keyed_by_its_last_seq_with_an_expiry(
+    aws: tuple[Settings, AwsClients], logs: LogStore
+) -> None:
+    settings, clients = aws
+    logs.append(BUILD, lines(1, 4))
+    items = clients.dynamodb.scan(TableName=settings.logs_table)["Items"]
+    assert len(items) == 1
+    item = items[0]
+    assert (item["last_seq"]["N"], item["first_seq"]["N"]) == ("4", "1")
+    assert item["expires_at"]["N"] == str(1_000_000 + 30 * 86400)
+    assert [ln["seq"] for ln in json.loads(item["lines"]["S"])] == [1, 2, 3, 4]
+
+
+def test_splits_a_very_large_append_into_several_items(logs: LogStore) -> None:
+    big = [{"seq": s, "text": "x" * 30_000} for s in range(1, 31)]
+    logs.append(BUILD, big)
+    got, _ = logs.read(BUILD, 0, 100)
+    assert [ln["seq"] for ln in got] == list(range(1, 31))
+    assert len(chunk_lines(big)) > 1
+
+
+@pytest.mark.parametrize(
+    ("bad", "why"),
+    [
+        ([{"seq": 2}, {"seq": 2}], "has seq 2 after seq 2"),
+        ([{"seq": 0}], "has no integer 'seq' >= 1"),
+        ([{"text": "no seq"}], "has no integer 'seq' >= 1"),
+    ],
+)
+def test_refuses_lines_out_of_order_or_without_seq(logs: LogStore, bad: list, why: str) -> None:
+    with pytest.raises(InvalidRequest, match=why):
+        logs.append(BUILD, bad)
+
+
+def test_refuses_a_negative_after_or_a_zero_limit(logs: LogStore) -> None:
+    with pytest.raises(InvalidRequest, match="after must be 0 or more"):
+        logs.read(BUILD, -1, 10)
+    with pytest.raises(InvalidRequest, match="limit must be 1 or more"):
+        logs.read(BUILD, 0, 0)
