@@ -1,0 +1,372 @@
+"""Every AWS API call the code makes is allowed by the IAM policy of the component that makes it.
+
+Static, with :mod:`ast` — nothing is imported or run. For each component (the Lambda app, the
+runner) the checker:
+
+1. parses its own modules (``chalice_app/app.py``; ``build_runner/**``) and the shared library
+   (``chalice_app/chalicelib``);
+2. finds the functions the component can reach: all of its own, plus every library function
+   whose *name* it calls, transitively (by name, so a collision errs towards more calls);
+3. in those functions, finds boto3 calls ``receiver.method(...)`` and the service of the
+   receiver: a name bound to ``*.client("sqs")`` (directly, through ``self.x = ...`` or a
+   function that returns one), a name that says its service (``s3``, ``sqs``, ``dynamodb``/``db``,
+   ``ses``, ``apigatewaymanagementapi``/``management``, ``websocket_api``), or — last — the
+   method name when exactly one service has that operation and the project defines no function
+   of that name;
+4. maps the method to IAM actions (botocore's operation names; ``post_to_connection`` →
+   ``execute-api:ManageConnections``, ``generate_presigned_post`` → ``s3:PutObject``,
+   ``head_object`` → ``s3:GetObject`` and ``s3:ListBucket`` for a 404 instead of a 403 …);
+5. reports each action the component's role in the template does not allow, and each call whose
+   service it cannot tell (rename the receiver after its service to fix that).
+
+Resource scoping (which table, which prefix) is in the template and reviewed there; this check
+is about actions. Pure apart from reading files: :func:`check_sources` takes sources as text.
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+from botocore import xform_name
+
+SERVICES = ("s3", "sqs", "dynamodb", "ses", "apigatewaymanagementapi", "secretsmanager")
+IAM_PREFIX = {"apigatewaymanagementapi": "execute-api"}
+# Name fragments that say which client a receiver is.
+HINTS: tuple[tuple[str, str], ...] = (
+    (r"apigatewaymanagementapi|management|mgmt|apigw|websocket_api", "apigatewaymanagementapi"),
+    (r"dynamodb|ddb|(^|_)db($|_)|dynamo", "dynamodb"),
+    (r"secretsmanager|secrets", "secretsmanager"),
+    (r"(^|_)s3($|_)", "s3"),
+    (r"(^|_)sqs($|_)", "sqs"),
+    (r"(^|_)ses($|_)", "ses"),
+)
+# Methods boto3 adds to clients, or Chalice's WebsocketAPI, with the actions they need.
+EXTRA_METHODS: dict[str, dict[str, tuple[str, ...]]] = {
+    "s3": {
+        "upload_file": ("s3:PutObject",),
+        "upload_fileobj": ("s3:PutObject",),
+        "download_file": ("s3:GetObject",),
+        "download_fileobj": ("s3:GetObject",),
+        "generate_presigned_post": ("s3:PutObject",),
+    },
+    "apigatewaymanagementapi": {
+        "send": ("execute-api:ManageConnections",),
+        "close": ("execute-api:ManageConnections",),
+        "info": ("execute-api:ManageConnections",),
+    },
+}
+# An operation needing more than its own action.
+ALSO_NEEDS: dict[str, tuple[str, ...]] = {
+    "s3:HeadObject": ("s3:GetObject", "s3:ListBucket"),
+    "s3:HeadBucket": ("s3:ListBucket",),
+    "s3:ListObjectsV2": ("s3:ListBucket",),
+}
+NOT_CALLS = {"get_waiter", "can_paginate", "close", "meta", "exceptions"}
+# Methods of Python's own types. A call ``x.extend(...)`` reaches a project method of that name
+# only when ``x`` is named like the method's class (``self._jobs`` for ``JobQueue``).
+BUILTIN_METHODS = frozenset(
+    name for t in (list, dict, set, str, bytes) for name in dir(t) if not name.startswith("_")
+) - {"get"}
+
+
+@dataclass(frozen=True)
+class AwsCall:
+    """One boto3 call found in the source: where, on which service, needing which actions."""
+
+    path: str
+    line: int
+    text: str
+    service: str | None
+    actions: tuple[str, ...]
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A call the component's role does not allow, or whose service cannot be told."""
+
+    component: str
+    call: AwsCall
+    missing: tuple[str, ...]
+
+    def __str__(self) -> str:
+        what = self.call.problem or f"needs {', '.join(self.missing)}, not in the role's policy"
+        return f"{self.component}: {self.call.path}:{self.call.line} {self.call.text}: {what}"
+
+
+@cache
+def operations(service: str) -> dict[str, str]:
+    """boto3 method name -> API operation name for ``service`` (botocore's model)."""
+    model = botocore.session.get_session().get_service_model(service)
+    return {xform_name(op): op for op in model.operation_names}
+
+
+def actions_for(service: str, operation: str) -> tuple[str, ...]:
+    """The IAM actions one API operation needs."""
+    if service == "apigatewaymanagementapi":
+        return ("execute-api:ManageConnections",)
+    action = f"{IAM_PREFIX.get(service, service)}:{operation}"
+    return ALSO_NEEDS.get(action, (action,))
+
+
+def hinted_service(name: str) -> str | None:
+    """The service a receiver's name says (``self._db`` → dynamodb), or None."""
+    lowered = name.lower()
+    for pattern, service in HINTS:
+        if re.search(pattern, lowered):
+            return service
+    return None
+
+
+def _client_factory_service(node: ast.AST) -> str | None:
+    """``svc`` for ``<anything>.client("svc", ...)`` / ``client("svc")``."""
+    if not isinstance(node, ast.Call) or not node.args:
+        return None
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    first = node.args[0]
+    if name == "client" and isinstance(first, ast.Constant) and isinstance(first.value, str):
+        return first.value
+    return None
+
+
+def _receiver_name(node: ast.AST) -> str | None:
+    """The last identifier of a receiver: ``self._db`` → ``_db``, ``clients.s3`` → ``s3``."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Call):
+        return _receiver_name(node.func)
+    return None
+
+
+class _Module:
+    """One parsed module: its functions, the names bound to clients, the names it calls."""
+
+    def __init__(self, path: str, source: str) -> None:
+        self.path = path
+        self.tree = ast.parse(source, filename=path)
+        self.functions: dict[str, list[ast.AST]] = {}
+        self.owner: dict[int, str] = {}  # id(function node) -> its class's name
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                self.functions.setdefault(node.name, []).append(node)
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                        self.owner[id(item)] = node.name
+
+    def bindings(self, returns: dict[str, str]) -> dict[str, str]:
+        """Names (variables and attributes) bound to a client of a known service."""
+        bound: dict[str, str] = {}
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                service = _client_factory_service(node.value) or self._via(node.value, returns)
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    name = _receiver_name(target)
+                    if service is None and isinstance(node.value, ast.Name | ast.Attribute):
+                        service = bound.get(_receiver_name(node.value) or "") or hinted_service(
+                            _receiver_name(node.value) or ""
+                        )
+                    if name and service:
+                        bound[name] = service
+        return bound
+
+    @staticmethod
+    def _via(value: ast.AST, returns: dict[str, str]) -> str | None:
+        if isinstance(value, ast.Call):
+            name = _receiver_name(value.func)
+            return returns.get(name or "")
+        return None
+
+    def client_returns(self) -> dict[str, str]:
+        """Functions that return ``*.client("svc")``: name -> service."""
+        out: dict[str, str] = {}
+        for name, defs in self.functions.items():
+            for fn in defs:
+                for node in ast.walk(fn):
+                    if isinstance(node, ast.Return) and node.value is not None:
+                        service = _client_factory_service(node.value)
+                        if service:
+                            out[name] = service
+        return out
+
+
+def _called_names(nodes: Iterable[ast.AST]) -> set[tuple[str, str | None]]:
+    """``(name, receiver)`` for each name used: called, passed by reference or a property."""
+    names: set[tuple[str, str | None]] = set()
+    for root in nodes:
+        for node in ast.walk(root):
+            if isinstance(node, ast.Attribute):
+                names.add((node.attr, _receiver_name(node.value)))
+            elif isinstance(node, ast.Name):
+                names.add((node.id, None))
+    return names
+
+
+def related(receiver: str | None, class_name: str | None) -> bool:
+    """Whether ``receiver.m()`` may be a call of ``class_name.m`` (see BUILTIN_METHODS)."""
+    if receiver is None or class_name is None or receiver in ("self", "cls"):
+        return True
+    stem = receiver.strip("_").lower().rstrip("s")
+    return bool(stem) and (stem in class_name.lower() or class_name.lower() in stem)
+
+
+def _string_arg(call: ast.Call, keyword: str) -> str | None:
+    if call.args and isinstance(call.args[0], ast.Constant):
+        return str(call.args[0].value)
+    for kw in call.keywords:
+        if kw.arg == keyword and isinstance(kw.value, ast.Constant):
+            return str(kw.value.value)
+    return None
+
+
+def _classify(
+    call: ast.Call, service: str | None, defined: set[str], path: str
+) -> AwsCall | None:
+    """The AwsCall for ``call`` if it is a boto3 call, else None."""
+    assert isinstance(call.func, ast.Attribute)
+    method = call.func.attr
+    text = f"{ast.unparse(call.func)}(...)"
+    if method in NOT_CALLS:
+        return None
+    if service is None:
+        if method in defined:
+            return None
+        owners = [svc for svc in SERVICES if method in operations(svc)]
+        if not owners:
+            return None
+        if len(owners) > 1:
+            return AwsCall(path, call.lineno, text, None, (), (
+                f"cannot tell which AWS client this is ({' or '.join(owners)}); name the "
+                "receiver after its service (self._s3, sqs_client …)"))
+        service = owners[0]
+    if method in EXTRA_METHODS.get(service, {}):
+        return AwsCall(path, call.lineno, text, service, EXTRA_METHODS[service][method])
+    if method in ("generate_presigned_url", "get_paginator"):
+        target = _string_arg(call, "ClientMethod" if method.startswith("gen") else "operation_name")
+        if target is None or target not in operations(service):
+            return AwsCall(path, call.lineno, text, service, (),
+                           f"{method} without a literal operation name; cannot check it")
+        return AwsCall(path, call.lineno, text, service,
+                       actions_for(service, operations(service)[target]))
+    if method in operations(service):
+        return AwsCall(path, call.lineno, text, service,
+                       actions_for(service, operations(service)[method]))
+    return None
+
+
+def find_calls(entry: dict[str, str], library: dict[str, str]) -> list[AwsCall]:
+    """The boto3 calls a component makes: all in ``entry`` modules, and those in ``library``
+    functions reachable by name from them. Both map a path to its source text."""
+    modules = [_Module(p, s) for p, s in {**library, **entry}.items()]
+    entry_modules = [m for m in modules if m.path in entry]
+    returns: dict[str, str] = {}
+    for module in modules:
+        returns.update(module.client_returns())
+    defined = {name for m in modules for name in m.functions}
+    # Reachability by name, from everything in the entry modules.
+    reachable_nodes: list[tuple[_Module, ast.AST]] = [(m, m.tree) for m in entry_modules]
+    seen = {id(node) for _, node in reachable_nodes}
+    frontier = _called_names(node for _, node in reachable_nodes)
+    while frontier:
+        new_names: set[tuple[str, str | None]] = set()
+        for module in modules:
+            if module.path in entry:
+                continue
+            for name, receiver in frontier:
+                for fn in module.functions.get(name, []):
+                    if name in BUILTIN_METHODS and not related(receiver, module.owner.get(id(fn))):
+                        continue
+                    if id(fn) not in seen:
+                        seen.add(id(fn))
+                        reachable_nodes.append((module, fn))
+                        new_names |= _called_names([fn])
+        frontier = new_names
+    calls: dict[tuple[str, int, str], AwsCall] = {}
+    for module, root in reachable_nodes:
+        bound = module.bindings(returns)
+        for node in ast.walk(root):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            name = _receiver_name(node.func.value) or ""
+            service = bound.get(name) or hinted_service(name)
+            if service is None and _client_factory_service(node.func.value):
+                service = _client_factory_service(node.func.value)
+            found = _classify(node, service, defined, module.path)
+            if found:
+                calls[(found.path, found.line, found.text)] = found
+    return sorted(calls.values(), key=lambda c: (c.path, c.line))
+
+
+def allowed_actions(template: dict[str, Any], role: str) -> list[str]:
+    """The actions the Allow statements of ``role``'s inline and managed-by-us policies name."""
+    resource = template["Resources"][role]
+    actions: list[str] = []
+    for policy in resource.get("Properties", {}).get("Policies", []):
+        statements = policy["PolicyDocument"]["Statement"]
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if statement.get("Effect") != "Allow":
+                continue
+            names = statement.get("Action", [])
+            actions.extend([names] if isinstance(names, str) else names)
+    return actions
+
+
+def is_allowed(action: str, allowed: Iterable[str]) -> bool:
+    """Whether ``action`` matches one of ``allowed`` (IAM wildcards, case-insensitive)."""
+    return any(fnmatch.fnmatchcase(action.lower(), pattern.lower()) for pattern in allowed)
+
+
+def check_sources(
+    component: str, entry: dict[str, str], library: dict[str, str], allowed: list[str]
+) -> list[Finding]:
+    """Findings for one component whose role allows ``allowed``; empty when all is allowed."""
+    findings: list[Finding] = []
+    for call in find_calls(entry, library):
+        if call.problem:
+            findings.append(Finding(component, call, ()))
+            continue
+        missing = tuple(a for a in call.actions if not is_allowed(a, allowed))
+        if missing:
+            findings.append(Finding(component, call, missing))
+    return findings
+
+
+# The components of apkgen: their own code, and the role they run as in infra/template.yaml.
+COMPONENTS: dict[str, tuple[tuple[str, ...], str]] = {
+    "app (Lambda)": (("chalice_app/app.py",), "AppRole"),
+    "runner (ECS)": (("build_runner",), "RunnerTaskRole"),
+}
+LIBRARY = "chalice_app/chalicelib"
+
+
+def _sources(repo: Path, roots: Iterable[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for root in roots:
+        path = repo / root
+        files = [path] if path.is_file() else sorted(path.rglob("*.py"))
+        for file in files:
+            out[str(file.relative_to(repo))] = file.read_text()
+    return out
+
+
+def check_repo(repo: Path, template: dict[str, Any]) -> list[Finding]:
+    """Findings for every component of the repo at ``repo`` against ``template``'s roles."""
+    library = _sources(repo, [LIBRARY])
+    findings: list[Finding] = []
+    for component, (roots, role) in COMPONENTS.items():
+        findings += check_sources(
+            component, _sources(repo, roots), library, allowed_actions(template, role)
+        )
+    return findings
