@@ -15,6 +15,7 @@ failed or the APK did not verify) or BuildCancelled.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import shutil
 import tempfile
@@ -33,6 +34,7 @@ from build_runner.generate.apk.tools import Cancelled, check_cancelled
 from build_runner.generate.limits import Limits
 from build_runner.generate.model import EventModel
 from build_runner.generate.problems import Problem, Problems
+from build_runner.generate.source import load_event
 from build_runner.generate.webapp import DEFAULT_THEME, Theme, write_webapp
 from build_runner.logs import BuildLog
 
@@ -182,8 +184,6 @@ class Generator:
     def generate(self, source: str | Path, out_apk: Path, options: GenerateOptions,
                  log: BuildLog, cancelled: Cancelled = lambda: False) -> GenerateResult:
         """Build ``source`` (a zip path or an API URL) into a verified APK at ``out_apk``."""
-        from build_runner.generate.source import load_event
-
         with self._lock:
             check_cancelled(cancelled, "before it started")
             theme = validate_options(options)
@@ -229,6 +229,10 @@ class Generator:
             package_name=options.package_name, app_name=options.app_name,
             version_code=options.version_code, version_name=options.version_name,
         )
+        if options.app_name:
+            # The web app titles itself with the configured app name: the option wins there too.
+            model = dataclasses.replace(
+                model, config=dataclasses.replace(model.config, app_name=who.label))
         check_cancelled(cancelled, "before the web app step")
         with log.step("webapp"):
             written = write_webapp(model, app / "assets", theme)

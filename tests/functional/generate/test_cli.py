@@ -1,0 +1,91 @@
+"""``python -m build_runner generate``: exit codes, the summary, the report, the listed errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from build_runner.generate.cli import main
+
+pytestmark = pytest.mark.toolchain
+
+REPO = Path(__file__).parents[3]
+SPARK = REPO / ".." / "shared" / "samples" / "open-event" / "SparkSummit17.zip"
+
+
+@pytest.fixture(scope="module")
+def environ(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Settings for the CLI: a work dir (and so a cache) of the module's own."""
+    return {"APKGEN_WORK_DIR": str(tmp_path_factory.mktemp("cli-work"))}
+
+
+def run(argv: list[str], environ: dict[str, str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, out=out, err=err, environ=environ)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_builds_an_apk_and_prints_the_summary_and_report(environ: dict[str, str],
+                                                         tmp_path: Path) -> None:
+    apk, report = tmp_path / "spark.apk", tmp_path / "out" / "report.json"
+    code, out, err = run([str(SPARK), "-o", str(apk), "--name", "Spark!", "--package",
+                          "org.example.spark", "--report", str(report)], environ)
+    assert code == 0, err
+    assert apk.is_file()
+    data = json.loads(report.read_text())
+    summary = data["summary"]
+    assert (summary["package"], summary["label"]) == ("org.example.spark", "Spark!")
+    lines = dict(line.split(None, 1) for line in out.splitlines())
+    assert lines["package"] == "org.example.spark"
+    assert lines["label"] == "Spark!"
+    assert lines["sha256"] == summary["sha256"]
+    assert lines["size"].startswith(f"{apk.stat().st_size} bytes")
+    assert lines["warnings"] == str(summary["warnings"])
+    assert lines["version"] == f"{summary['version_name']} (code {summary['version_code']})"
+    assert "▶ sign" in err and "✓ verify" in err
+
+
+def test_broken_upload_exits_1_listing_the_errors(environ: dict[str, str],
+                                                  tmp_path: Path) -> None:
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(b"not a zip at all")
+    report = tmp_path / "report.json"
+    code, out, err = run([str(bad), "-o", str(tmp_path / "x.apk"), "--report", str(report)],
+                         environ)
+    assert code == 1
+    assert out == ""
+    assert "error: the event cannot be built" in err
+    assert "\n  - " in err
+    assert json.loads(report.read_text())["error_count"] >= 1
+    assert not (tmp_path / "x.apk").exists()
+
+
+def test_bad_option_exits_1_saying_what_to_fix(environ: dict[str, str], tmp_path: Path) -> None:
+    code, _, err = run([str(SPARK), "-o", str(tmp_path / "x.apk"), "--primary-color", "blue"],
+                       environ)
+    assert code == 1
+    assert "primary_color" in err and "#rrggbb" in err
+
+
+def test_missing_output_is_a_usage_error(environ: dict[str, str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        run([str(SPARK)], environ)
+    assert caught.value.code == 2
+
+
+def test_module_entry_point_runs_the_build(environ: dict[str, str], tmp_path: Path) -> None:
+    apk = tmp_path / "app.apk"
+    done = subprocess.run(
+        [sys.executable, "-m", "build_runner", "generate", str(SPARK), "-o", str(apk)],
+        capture_output=True, text=True, cwd=tmp_path, env={**environ, "PATH": "/usr/bin:/bin",
+                                                           "HOME": str(tmp_path)},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "package   org.apkgen.event.sparksummit2017." in done.stdout
+    assert apk.is_file()
