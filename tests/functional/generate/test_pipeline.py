@@ -6,10 +6,10 @@ One warm Generator serves the module; its clock is a test clock, so version code
 from __future__ import annotations
 
 import re
-from io import BytesIO
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from io import BytesIO
 from pathlib import Path
 
 import pytest
