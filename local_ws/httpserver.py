@@ -42,7 +42,7 @@ class ManagementServer:
     def __init__(self, api: ManagementAPI) -> None:
         self.api = api
         self._server: asyncio.Server | None = None
-        self._clients: set[asyncio.StreamWriter] = set()
+        self._clients: dict[asyncio.StreamWriter, asyncio.Task[None] | None] = {}
 
     async def start(self, host: str, port: int) -> int:
         """Listen on ``host:port`` (0 = a free port); returns the bound port."""
@@ -55,15 +55,19 @@ class ManagementServer:
         """Stop listening and drop open keep-alive connections."""
         if self._server is not None:
             self._server.close()
+        # Closing the transports ends each client loop at its next read (EOF); cancelling the
+        # tasks instead trips asyncio 3.11's start_server callback into logging an error.
+        tasks = [task for task in self._clients.values() if task is not None]
         for writer in list(self._clients):
             writer.close()
+        await asyncio.gather(*tasks, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
 
     async def _serve_client(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        self._clients.add(writer)
+        self._clients[writer] = asyncio.current_task()
         try:
             while True:
                 keep_alive = await self._serve_one(reader, writer)
@@ -72,7 +76,7 @@ class ManagementServer:
         except (ConnectionError, asyncio.IncompleteReadError):
             pass  # the client went away between or during requests: nothing to answer
         finally:
-            self._clients.discard(writer)
+            self._clients.pop(writer, None)
             writer.close()
 
     async def _serve_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
