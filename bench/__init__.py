@@ -1,0 +1,1 @@
+"""apkgen's benchmarks: ``python -m bench`` runs them all, ``python -m bench NAME`` one."""
