@@ -71,7 +71,8 @@ def test_groups_lines_by_step_with_marks_durations_and_counts(js_page: Page) -> 
         ]);
         const [a, b] = g.groups;
         return [items.map(i => i.isNew), L.groupMark(a), a.warnings,
-                L.formatDuration(a.lastTs - a.firstTs), L.groupMark(b), b.errors, g.groups.length];""")
+                L.formatDuration(a.lastTs - a.firstTs), L.groupMark(b), b.errors,
+                g.groups.length];""")
     assert out == [[True, False, False, True], "✓", 1, "2.0s", "✗", 1, 2]
 
 
