@@ -1,0 +1,828 @@
+/*
+ * apkgen event app: renders window.EVENT_DATA (data.js) offline, from file://.
+ *
+ * Event text is untrusted. Every node is built with createElement + textContent; rich text
+ * (abstracts, biographies, descriptions) is parsed by DOMParser into an inert document and
+ * copied node by node through an allow-list (p, br, b, i, em, strong, ul, ol, li, a with an
+ * http(s) href). URLs from the data are checked before use. Nothing here uses innerHTML.
+ *
+ * Routes (hash based, so the back button works): #/schedule?day=&track=&room=, #/starred,
+ * #/speakers, #/speaker/ID, #/session/ID, #/tracks, #/track/ID, #/rooms, #/room/ID,
+ * #/sponsors, #/about, #/search?q=.
+ */
+(function () {
+  'use strict';
+
+  var main = document.getElementById('main');
+  var titleEl = document.getElementById('page-title');
+  var backButton = document.getElementById('back');
+  var data = window.EVENT_DATA;
+
+  if (!data || !data.event) {
+    main.textContent = '';
+    main.appendChild(el('p', { class: 'empty', text: 'The event data (data.js) is missing.' }));
+    return;
+  }
+
+  var ev = data.event;
+  var APP_NAME = (data.config && data.config.app_name) || ev.name || 'Event';
+
+  // ---------------------------------------------------------------- DOM helpers
+
+  /** Creates an element. props: class, text, on<event>, or plain attributes (checked values). */
+  function el(tag, props, children) {
+    var node = document.createElement(tag);
+    if (props) {
+      Object.keys(props).forEach(function (key) {
+        var value = props[key];
+        if (value === null || value === undefined || value === false) return;
+        if (key === 'class') node.className = value;
+        else if (key === 'text') node.textContent = value;
+        else if (key.slice(0, 2) === 'on') node.addEventListener(key.slice(2), value);
+        else node.setAttribute(key, value === true ? '' : String(value));
+      });
+    }
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined || child === false) return;
+      node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function str(value) {
+    return value === null || value === undefined ? '' : String(value);
+  }
+
+  /** An absolute http(s) URL from the data, or null. */
+  function safeUrl(value) {
+    var text = str(value).trim();
+    if (!/^https?:\/\//i.test(text)) return null;
+    try {
+      var url = new URL(text);
+      return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  /** A path inside the app's assets (images/...), or null. */
+  function safeAsset(value) {
+    var text = str(value);
+    if (!text || text.charAt(0) === '/' || text.indexOf('..') !== -1) return null;
+    return /^[A-Za-z0-9_\-./ %]+$/.test(text) ? text : null;
+  }
+
+  function safeColor(value) {
+    var text = str(value).trim();
+    return /^#[0-9a-fA-F]{6}$/.test(text) || /^#[0-9a-fA-F]{3}$/.test(text) ? text : null;
+  }
+
+  /** WCAG relative luminance of a #rgb/#rrggbb color. */
+  function luminance(color) {
+    var hex = color.length === 4 ? color.replace(/[0-9a-f]/gi, function (c) { return c + c; }) : color;
+    var lum = [1, 3, 5].map(function (i) {
+      var c = parseInt(hex.substr(i, 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * lum[0] + 0.7152 * lum[1] + 0.0722 * lum[2];
+  }
+
+  /** White text when it reaches 4.5:1 on the color, else whichever of white/dark reads better. */
+  function textOn(color) {
+    var l = luminance(color);
+    var onWhite = 1.05 / (l + 0.05);
+    var onDark = (l + 0.05) / (luminance('#121212') + 0.05);
+    return onWhite >= 4.5 || onWhite >= onDark ? '#ffffff' : '#121212';
+  }
+
+  function externalLink(url, label, cls) {
+    var href = safeUrl(url);
+    if (!href) return null;
+    return el('a', { href: href, target: '_blank', rel: 'noopener noreferrer', class: cls, text: label });
+  }
+
+  function route() {
+    var parts = Array.prototype.slice.call(arguments);
+    return '#/' + parts.map(function (p) { return encodeURIComponent(str(p)); }).join('/');
+  }
+
+  // ---------------------------------------------------------------- rich text
+
+  var ALLOWED = { P: 'p', BR: 'br', B: 'b', I: 'i', EM: 'em', STRONG: 'strong', UL: 'ul', OL: 'ol', LI: 'li', A: 'a',
+    DIV: 'p', H1: 'p', H2: 'p', H3: 'p', H4: 'p', H5: 'p', H6: 'p', BLOCKQUOTE: 'p' };
+  var DROPPED = { SCRIPT: 1, STYLE: 1, TEMPLATE: 1, NOSCRIPT: 1, IFRAME: 1, OBJECT: 1, EMBED: 1,
+    SVG: 1, MATH: 1, HEAD: 1, TITLE: 1, TEXTAREA: 1, SELECT: 1, BUTTON: 1, FORM: 1 };
+  var MAX_DEPTH = 24;
+  var parser = new DOMParser();
+
+  function copyAllowed(from, to, depth) {
+    for (var node = from.firstChild; node; node = node.nextSibling) {
+      if (node.nodeType === 3) {
+        to.appendChild(document.createTextNode(node.nodeValue));
+      } else if (node.nodeType === 1) {
+        var tag = node.nodeName.toUpperCase();
+        if (DROPPED[tag]) continue;
+        var safe = depth < MAX_DEPTH ? ALLOWED[tag] : null;
+        if (!safe) {
+          if (depth < MAX_DEPTH) copyAllowed(node, to, depth + 1);
+          else to.appendChild(document.createTextNode(node.textContent));
+          continue;
+        }
+        var out = document.createElement(safe);
+        if (safe === 'a') {
+          var href = safeUrl(node.getAttribute('href'));
+          if (href) {
+            out.setAttribute('href', href);
+            out.setAttribute('target', '_blank');
+            out.setAttribute('rel', 'noopener noreferrer');
+          }
+        }
+        copyAllowed(node, out, depth + 1);
+        to.appendChild(out);
+      }
+    }
+  }
+
+  /** Rich text from the export: markup through the allow-list, plain text kept as typed. */
+  function richText(value) {
+    var text = str(value).trim();
+    if (!text) return null;
+    if (text.indexOf('<') === -1) return el('div', { class: 'rich plain', text: text });
+    var box = el('div', { class: 'rich' });
+    copyAllowed(parser.parseFromString(text, 'text/html').body, box, 0);
+    return box;
+  }
+
+  var plainCache = new Map();
+  /** The text of rich text, for searching. */
+  function plainText(value) {
+    var text = str(value);
+    if (text.indexOf('<') === -1) return text;
+    if (!plainCache.has(text)) plainCache.set(text, parser.parseFromString(text, 'text/html').body.textContent || '');
+    return plainCache.get(text);
+  }
+
+  // ---------------------------------------------------------------- dates and times
+
+  function timezoneWorks(tz) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz }).format(new Date(0));
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  // The event's IANA zone when the WebView knows it; else each time's own UTC offset.
+  var ZONE = ev.timezone && timezoneWorks(ev.timezone) ? ev.timezone : null;
+  var formatters = {};
+
+  function formatter(kind, zone) {
+    var key = kind + '|' + zone;
+    if (!formatters[key]) {
+      var options = {
+        day: { weekday: 'short', month: 'short', day: 'numeric' },
+        longday: { weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' },
+        time: { hour: 'numeric', minute: '2-digit' },
+        key: { year: 'numeric', month: '2-digit', day: '2-digit' }
+      }[kind];
+      options.timeZone = zone;
+      formatters[key] = new Intl.DateTimeFormat(kind === 'key' ? 'en-US' : undefined, options);
+    }
+    return formatters[key];
+  }
+
+  /** The offset of an ISO 8601 time in minutes east of UTC (0 for Z or none). */
+  function isoOffset(iso) {
+    var match = /([+-])(\d\d):?(\d\d)$/.exec(iso);
+    return match ? (match[1] === '-' ? -1 : 1) * (parseInt(match[2], 10) * 60 + parseInt(match[3], 10)) : 0;
+  }
+
+  /** {date, zone} to format an ISO time in the event's zone, or null if it is not a time. */
+  function zoned(iso) {
+    var text = str(iso);
+    var ms = Date.parse(text);
+    if (!text || isNaN(ms)) return null;
+    if (ZONE) return { date: new Date(ms), zone: ZONE };
+    return { date: new Date(ms + isoOffset(text) * 60000), zone: 'UTC' };
+  }
+
+  function fmt(kind, iso) {
+    var z = zoned(iso);
+    return z ? formatter(kind, z.zone).format(z.date) : '';
+  }
+
+  /** YYYY-MM-DD of an ISO time in the event's zone ('' when it is not a time). */
+  function dayKey(iso) {
+    var z = zoned(iso);
+    if (!z) return '';
+    var parts = {};
+    formatter('key', z.zone).formatToParts(z.date).forEach(function (p) { parts[p.type] = p.value; });
+    return parts.year + '-' + parts.month + '-' + parts.day;
+  }
+
+  function timeRange(session) {
+    var start = fmt('time', session.starts_at);
+    var end = fmt('time', session.ends_at);
+    return start && end ? start + ' – ' + end : start;
+  }
+
+  function epoch(iso) {
+    var ms = Date.parse(str(iso));
+    return isNaN(ms) ? Infinity : ms;
+  }
+
+  // ---------------------------------------------------------------- the data, indexed
+
+  function index(list) {
+    var map = new Map();
+    (list || []).forEach(function (item) { map.set(str(item.id), item); });
+    return map;
+  }
+
+  var tracks = index(data.tracks);
+  var rooms = index(data.rooms);
+  var speakers = index(data.speakers);
+  var sessionTypes = index(data.session_types);
+  var sessions = (data.sessions || []).slice().sort(function (a, b) {
+    return (epoch(a.starts_at) - epoch(b.starts_at)) || (epoch(a.ends_at) - epoch(b.ends_at)) ||
+      str(a.title).localeCompare(str(b.title));
+  });
+  var sessionsById = index(sessions);
+  var sessionsBySpeaker = new Map();
+  sessions.forEach(function (s) {
+    (s.speaker_ids || []).forEach(function (id) {
+      var key = str(id);
+      if (!sessionsBySpeaker.has(key)) sessionsBySpeaker.set(key, []);
+      sessionsBySpeaker.get(key).push(s);
+    });
+  });
+  var days = [];
+  sessions.forEach(function (s) {
+    var key = dayKey(s.starts_at);
+    if (days.indexOf(key) === -1) days.push(key);
+  });
+  var dayLabels = {};
+  sessions.forEach(function (s) {
+    var key = dayKey(s.starts_at);
+    if (!(key in dayLabels)) dayLabels[key] = key ? fmt('day', s.starts_at) : 'Unscheduled';
+  });
+
+  function speakersOf(session) {
+    return (session.speaker_ids || []).map(function (id) { return speakers.get(str(id)); }).filter(Boolean);
+  }
+
+  // ---------------------------------------------------------------- starred sessions
+
+  var STAR_KEY = 'apkgen.' + str(ev.id) + '.starred';
+  var storage = (function () {
+    try {
+      var probe = 'apkgen.probe';
+      window.localStorage.setItem(probe, probe);
+      window.localStorage.removeItem(probe);
+      return window.localStorage;
+    } catch (e) {
+      console.warn('localStorage is not available; stars last until the app closes.', e);
+      return null;
+    }
+  })();
+
+  function loadStarred() {
+    if (!storage) return new Set();
+    try {
+      var value = JSON.parse(storage.getItem(STAR_KEY) || '[]');
+      return new Set(Array.isArray(value) ? value.map(str) : []);
+    } catch (e) {
+      console.warn('The saved starred sessions were unreadable and are reset.', e);
+      return new Set();
+    }
+  }
+
+  var starred = loadStarred();
+
+  function setStarred(id, on) {
+    if (on) starred.add(id); else starred.delete(id);
+    if (storage) {
+      try {
+        storage.setItem(STAR_KEY, JSON.stringify(Array.from(starred)));
+      } catch (e) {
+        console.warn('Could not save the starred sessions.', e);
+      }
+    }
+    Array.prototype.forEach.call(document.querySelectorAll('.star'), function (button) {
+      if (button.getAttribute('data-session') === id) paintStar(button, on);
+    });
+  }
+
+  function paintStar(button, on) {
+    button.setAttribute('aria-pressed', on ? 'true' : 'false');
+    var wide = button.classList.contains('star-wide');
+    button.textContent = wide ? (on ? '★ In my schedule' : '☆ Add to my schedule') : (on ? '★' : '☆');
+  }
+
+  function starButton(session, wide) {
+    var id = str(session.id);
+    var button = el('button', {
+      type: 'button',
+      class: wide ? 'star star-wide' : 'star',
+      'data-session': id,
+      'aria-label': wide ? null : 'Star ' + str(session.title),
+      onclick: function () { setStarred(id, !starred.has(id)); }
+    });
+    paintStar(button, starred.has(id));
+    return button;
+  }
+
+  // ---------------------------------------------------------------- shared pieces
+
+  function trackColor(track) {
+    return track ? safeColor(track.color) : null;
+  }
+
+  function sessionCard(session) {
+    var track = tracks.get(str(session.track_id));
+    var room = rooms.get(str(session.room_id));
+    var meta = [timeRange(session)];
+    if (room) meta.push(room.name);
+    var people = speakersOf(session).map(function (p) { return p.name; }).join(', ');
+    var color = trackColor(track);
+    var dot = null;
+    if (track) {
+      dot = el('span', { class: 'dot' });
+      if (color) dot.style.backgroundColor = color;
+    }
+    var card = el('li', { class: 'card' }, [
+      el('a', { class: 'card-link', href: route('session', session.id) }, [
+        el('span', { class: 'card-title', text: str(session.title) }),
+        el('span', { class: 'card-meta' }, [meta.filter(Boolean).join(' · ')]),
+        track ? el('span', { class: 'card-meta' }, [dot, str(track.name)]) : null,
+        people ? el('span', { class: 'card-people', text: people }) : null
+      ]),
+      starButton(session, false)
+    ]);
+    if (color) card.style.borderLeftColor = color;
+    return card;
+  }
+
+  /** Sessions under headings: their start times, or their days when ``withDays``. */
+  function sessionList(list, withDays) {
+    var box = el('div');
+    var lastHeading = null;
+    var ul = null;
+    list.forEach(function (s) {
+      var heading = withDays
+        ? dayLabels[dayKey(s.starts_at)] || 'Unscheduled'
+        : fmt('time', s.starts_at) || 'Time to be announced';
+      if (heading !== lastHeading) {
+        box.appendChild(el('h3', { text: heading }));
+        ul = box.appendChild(el('ul', { class: 'cards' }));
+        lastHeading = heading;
+      }
+      ul.appendChild(sessionCard(s));
+    });
+    return box;
+  }
+
+  function initials(name) {
+    var words = str(name).trim().split(/\s+/).filter(Boolean);
+    var letters = words.length > 1 ? [words[0], words[words.length - 1]] : words;
+    return letters.map(function (w) { return Array.from(w)[0].toUpperCase(); }).join('') || '?';
+  }
+
+  function avatar(speaker, large) {
+    var cls = large ? 'avatar avatar-large' : 'avatar';
+    var placeholder = el('span', { class: cls, 'aria-hidden': 'true', text: initials(speaker.name) });
+    var src = safeAsset(speaker.photo);
+    if (!src) return placeholder;
+    var img = el('img', { class: cls, src: src, alt: '', loading: large ? null : 'lazy' });
+    img.addEventListener('error', function () {
+      if (img.parentNode) img.parentNode.replaceChild(placeholder, img);
+    });
+    return img;
+  }
+
+  function speakerRow(speaker) {
+    var sub = [str(speaker.position), str(speaker.organisation)].filter(Boolean).join(', ');
+    return el('li', null, [
+      el('a', { class: 'row', href: route('speaker', speaker.id) }, [
+        avatar(speaker, false),
+        el('span', { class: 'row-text' }, [
+          el('span', { class: 'row-title', text: str(speaker.name) }),
+          sub ? el('span', { class: 'row-sub', text: sub }) : null
+        ])
+      ])
+    ]);
+  }
+
+  function empty(text, link) {
+    return el('div', { class: 'empty' }, [el('p', { text: text }), link || null]);
+  }
+
+  function notFound(what) {
+    return page(what + ' not found', [
+      empty('This ' + what.toLowerCase() + ' is not in the event data.',
+        el('a', { href: '#/schedule', text: 'Back to the schedule' }))
+    ], true);
+  }
+
+  function page(title, nodes, isDetail) {
+    return { title: title, nodes: nodes, detail: !!isDetail };
+  }
+
+  // ---------------------------------------------------------------- views
+
+  function scheduleHref(day, track, room) {
+    var q = new URLSearchParams();
+    if (day) q.set('day', day);
+    if (track) q.set('track', track);
+    if (room) q.set('room', room);
+    var text = q.toString();
+    return '#/schedule' + (text ? '?' + text : '');
+  }
+
+  function todayKey() {
+    return dayKey(new Date().toISOString());
+  }
+
+  function viewSchedule(params) {
+    if (!sessions.length) return page(APP_NAME, [empty('No sessions have been published yet.')]);
+    var trackId = params.get('track') || '';
+    var roomId = params.get('room') || '';
+    var day = params.get('day');
+    if (days.indexOf(day) === -1) day = days.indexOf(todayKey()) !== -1 ? todayKey() : days[0];
+
+    var chips = el('nav', { class: 'days', 'aria-label': 'Days' }, days.map(function (key) {
+      var href = scheduleHref(key, trackId, roomId);
+      return el('a', {
+        class: 'chip', href: href, 'aria-current': key === day ? 'true' : null, text: dayLabels[key],
+        onclick: function (event) { event.preventDefault(); location.replace(href); }
+      });
+    }));
+
+    function select(label, allLabel, items, value, onchange) {
+      var options = [el('option', { value: '', text: allLabel })].concat(items.map(function (item) {
+        return el('option', { value: str(item.id), selected: str(item.id) === value, text: str(item.name) });
+      }));
+      return el('label', null, [
+        el('span', { class: 'visually-hidden', text: label }),
+        el('select', { onchange: onchange, 'data-filter': label.toLowerCase() }, options)
+      ]);
+    }
+    var usedTracks = Array.from(tracks.values()).filter(function (t) {
+      return sessions.some(function (s) { return str(s.track_id) === str(t.id); });
+    });
+    var usedRooms = Array.from(rooms.values()).filter(function (r) {
+      return sessions.some(function (s) { return str(s.room_id) === str(r.id); });
+    });
+    var filters = el('div', { class: 'filters' }, [
+      usedTracks.length > 1 ? select('Track', 'All tracks', usedTracks, trackId, function (e) {
+        location.replace(scheduleHref(day, e.target.value, roomId));
+      }) : null,
+      usedRooms.length > 1 ? select('Room', 'All rooms', usedRooms, roomId, function (e) {
+        location.replace(scheduleHref(day, trackId, e.target.value));
+      }) : null
+    ]);
+
+    var shown = sessions.filter(function (s) {
+      return dayKey(s.starts_at) === day &&
+        (!trackId || str(s.track_id) === trackId) && (!roomId || str(s.room_id) === roomId);
+    });
+    var body = shown.length ? sessionList(shown, false) : empty('No sessions match these filters.',
+      el('a', { class: 'clear-filters', href: scheduleHref(day, '', ''), text: 'Show all sessions' }));
+    return page(APP_NAME, [chips, filters, body]);
+  }
+
+  function viewStarred() {
+    var list = sessions.filter(function (s) { return starred.has(str(s.id)); });
+    if (!list.length) {
+      return page('My schedule', [empty('Tap ☆ on a session to add it to your schedule.',
+        el('a', { href: '#/schedule', text: 'Browse the schedule' }))]);
+    }
+    return page('My schedule', [sessionList(list, true)]);
+  }
+
+  function viewSession(id) {
+    var s = sessionsById.get(id);
+    if (!s) return notFound('Session');
+    var track = tracks.get(str(s.track_id));
+    var room = rooms.get(str(s.room_id));
+    var type = sessionTypes.get(str(s.session_type_id));
+    var badge = null;
+    if (track) {
+      badge = el('a', { class: 'badge', href: route('track', track.id), text: str(track.name) });
+      var color = trackColor(track);
+      if (color) {
+        badge.style.backgroundColor = color;
+        badge.style.color = textOn(color);
+      } else {
+        badge.style.color = 'var(--text)';
+      }
+    }
+    var facts = el('ul', { class: 'facts' }, [
+      el('li', { text: [fmt('day', s.starts_at), timeRange(s)].filter(Boolean).join(' · ') }),
+      room ? el('li', null, [el('a', { href: route('room', room.id), text: str(room.name) })]) : null,
+      [type && type.name, s.level, s.language].filter(Boolean).length
+        ? el('li', { text: [type && type.name, s.level, s.language].filter(Boolean).join(' · ') }) : null
+    ]);
+    var links = el('div', { class: 'links' }, [
+      externalLink(s.slides_url, 'Slides'), externalLink(s.video_url, 'Video'),
+      externalLink(s.audio_url, 'Audio'), externalLink(s.signup_url, 'Sign up')
+    ]);
+    var people = speakersOf(s);
+    return page(str(s.title), [
+      el('section', { class: 'detail' }, [
+        badge,
+        el('h2', { text: str(s.title) }),
+        s.subtitle ? el('p', { class: 'muted', text: str(s.subtitle) }) : null,
+        facts,
+        starButton(s, true),
+        richText(s.long_abstract || s.short_abstract),
+        links.childNodes.length ? links : null
+      ]),
+      people.length ? el('h3', { text: people.length > 1 ? 'Speakers' : 'Speaker' }) : null,
+      people.length ? el('ul', { class: 'rows' }, people.map(speakerRow)) : null
+    ], true);
+  }
+
+  function viewSpeakers() {
+    var list = Array.from(speakers.values()).sort(function (a, b) {
+      return str(a.name).localeCompare(str(b.name));
+    });
+    if (!list.length) return page('Speakers', [empty('No speakers have been published yet.')]);
+    return page('Speakers', [el('ul', { class: 'rows' }, list.map(speakerRow))]);
+  }
+
+  function socialUrl(value, base) {
+    var text = str(value).trim();
+    if (!text) return null;
+    if (safeUrl(text)) return safeUrl(text);
+    var handle = text.replace(/^@/, '');
+    return /^[A-Za-z0-9_.\-]+$/.test(handle) ? base + handle : null;
+  }
+
+  function viewSpeaker(id) {
+    var p = speakers.get(id);
+    if (!p) return notFound('Speaker');
+    var sub = [str(p.position), str(p.organisation)].filter(Boolean).join(', ');
+    var links = el('div', { class: 'links' }, [
+      externalLink(p.website, 'Website'),
+      externalLink(socialUrl(p.twitter, 'https://twitter.com/'), 'Twitter'),
+      externalLink(socialUrl(p.linkedin, 'https://www.linkedin.com/in/'), 'LinkedIn'),
+      externalLink(socialUrl(p.github, 'https://github.com/'), 'GitHub')
+    ]);
+    var own = sessionsBySpeaker.get(id) || [];
+    return page(str(p.name), [
+      el('section', { class: 'detail' }, [
+        el('div', { class: 'person-head' }, [
+          avatar(p, true),
+          el('div', null, [
+            el('h2', { text: str(p.name) }),
+            sub ? el('p', { class: 'muted', text: sub }) : null,
+            p.country ? el('p', { class: 'muted', text: str(p.country) }) : null
+          ])
+        ]),
+        richText(p.long_biography || p.short_biography),
+        links.childNodes.length ? links : null
+      ]),
+      own.length ? el('h3', { text: 'Sessions' }) : null,
+      own.length ? sessionList(own, true) : null
+    ], true);
+  }
+
+  function countLabel(n) {
+    return n === 1 ? '1 session' : n + ' sessions';
+  }
+
+  function viewTracks() {
+    var list = Array.from(tracks.values());
+    if (!list.length) return page('Tracks', [empty('This event has no tracks.')], true);
+    return page('Tracks', [el('ul', { class: 'rows' }, list.map(function (t) {
+      var dot = el('span', { class: 'dot' });
+      var color = trackColor(t);
+      if (color) dot.style.backgroundColor = color;
+      var n = sessions.filter(function (s) { return str(s.track_id) === str(t.id); }).length;
+      return el('li', null, [el('a', { class: 'row', href: route('track', t.id) }, [
+        el('span', { class: 'row-text' }, [
+          el('span', { class: 'row-title' }, [dot, str(t.name)]),
+          el('span', { class: 'row-sub', text: countLabel(n) })
+        ])
+      ])]);
+    }))], true);
+  }
+
+  function viewTrack(id) {
+    var t = tracks.get(id);
+    if (!t) return notFound('Track');
+    var list = sessions.filter(function (s) { return str(s.track_id) === id; });
+    return page(str(t.name), [
+      t.description ? el('section', { class: 'detail' }, [richText(t.description)]) : null,
+      list.length ? sessionList(list, true) : empty('No sessions in this track yet.')
+    ], true);
+  }
+
+  function viewRooms() {
+    var list = Array.from(rooms.values());
+    if (!list.length) return page('Rooms', [empty('This event has no rooms.')], true);
+    return page('Rooms', [el('ul', { class: 'rows' }, list.map(function (r) {
+      var n = sessions.filter(function (s) { return str(s.room_id) === str(r.id); }).length;
+      var sub = [r.floor !== null && r.floor !== undefined ? 'Floor ' + r.floor : '', countLabel(n)];
+      return el('li', null, [el('a', { class: 'row', href: route('room', r.id) }, [
+        el('span', { class: 'row-text' }, [
+          el('span', { class: 'row-title', text: str(r.name) }),
+          el('span', { class: 'row-sub', text: sub.filter(Boolean).join(' · ') })
+        ])
+      ])]);
+    }))], true);
+  }
+
+  function viewRoom(id) {
+    var r = rooms.get(id);
+    if (!r) return notFound('Room');
+    var list = sessions.filter(function (s) { return str(s.room_id) === id; });
+    return page(str(r.name), [list.length ? sessionList(list, true) : empty('No sessions in this room yet.')], true);
+  }
+
+  function viewSponsors() {
+    var list = (data.sponsors || []).slice();
+    if (!list.length) return page('Sponsors', [empty('No sponsors yet.')], true);
+    var rank = function (level) { var n = Number(level) || 0; return n > 0 ? n : Infinity; };
+    list.sort(function (a, b) { return (rank(a.level) - rank(b.level)) || str(a.name).localeCompare(str(b.name)); });
+    var groups = [];
+    list.forEach(function (s) {
+      var last = groups[groups.length - 1];
+      if (!last || rank(last.level) !== rank(s.level)) groups.push(last = { level: s.level, items: [] });
+      last.items.push(s);
+    });
+    var nodes = [];
+    groups.forEach(function (g) {
+      var counts = {};
+      g.items.forEach(function (s) { if (s.type) counts[s.type] = (counts[s.type] || 0) + 1; });
+      var names = Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a]; });
+      nodes.push(el('h3', { text: names[0] || (rank(g.level) === Infinity ? 'Sponsors' : 'Level ' + g.level) }));
+      nodes.push(el('div', { class: 'sponsors' }, g.items.map(function (s) {
+        var href = safeUrl(s.url);
+        var logo = safeAsset(s.logo);
+        var children = [logo ? el('img', { src: logo, alt: '', loading: 'lazy' }) : null, el('span', { text: str(s.name) })];
+        return href
+          ? el('a', { class: 'sponsor', href: href, target: '_blank', rel: 'noopener noreferrer' }, children)
+          : el('div', { class: 'sponsor' }, children);
+      })));
+    });
+    return page('Sponsors', nodes, true);
+  }
+
+  function viewAbout() {
+    var logo = safeAsset(ev.logo);
+    var dates = [fmt('longday', ev.starts_at), fmt('longday', ev.ends_at)].filter(Boolean);
+    if (dates.length === 2 && dates[0] === dates[1]) dates.pop();
+    var email = str(ev.email || (data.config && data.config.email)).trim();
+    var emailOk = /^[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+\.[^\s@<>"'(),;:]+$/.test(email);
+    var links = el('div', { class: 'links' }, (ev.links || []).map(function (l) {
+      return externalLink(l.url, str(l.label) || 'Website');
+    }).concat([externalLink(ev.ticket_url, 'Tickets')]));
+    var more = [
+      ['Tracks', '#/tracks', tracks.size], ['Rooms', '#/rooms', rooms.size],
+      ['Sponsors', '#/sponsors', (data.sponsors || []).length]
+    ].filter(function (item) { return item[2] > 0; });
+    return page('About', [
+      el('section', { class: 'detail' }, [
+        logo ? el('img', { class: 'logo', src: logo, alt: str(ev.name) }) : null,
+        el('h2', { text: str(ev.name) }),
+        el('ul', { class: 'facts' }, [
+          dates.length ? el('li', { text: dates.join(' – ') }) : null,
+          ev.location_name ? el('li', { text: str(ev.location_name) }) : null,
+          ev.organizer_name ? el('li', { text: 'Organized by ' + str(ev.organizer_name) }) : null,
+          emailOk ? el('li', null, [el('a', { href: 'mailto:' + email, text: email })]) : null
+        ]),
+        richText(ev.description),
+        links.childNodes.length ? links : null
+      ]),
+      more.length ? el('h3', { text: 'More' }) : null,
+      more.length ? el('ul', { class: 'rows' }, more.map(function (item) {
+        return el('li', null, [el('a', { class: 'row', href: item[1] }, [
+          el('span', { class: 'row-text' }, [el('span', { class: 'row-title', text: item[0] })]),
+          el('span', { class: 'count', text: String(item[2]) })
+        ])]);
+      })) : null,
+      ev.organizer_description ? el('h3', { text: 'About the organizer' }) : null,
+      ev.organizer_description ? el('section', { class: 'detail' }, [richText(ev.organizer_description)]) : null,
+      ev.code_of_conduct ? el('h3', { text: 'Code of conduct' }) : null,
+      ev.code_of_conduct ? el('section', { class: 'detail' }, [richText(ev.code_of_conduct)]) : null
+    ]);
+  }
+
+  // ---------------------------------------------------------------- search
+
+  function fold(text) {
+    return str(text).toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+  }
+
+  var searchIndex = null;
+  function buildSearchIndex() {
+    return {
+      sessions: sessions.map(function (s) {
+        var names = speakersOf(s).map(function (p) { return p.name; }).join(' ');
+        return { item: s, text: fold([s.title, s.subtitle, plainText(s.short_abstract), plainText(s.long_abstract), names].join(' ')) };
+      }),
+      speakers: Array.from(speakers.values()).map(function (p) {
+        return { item: p, text: fold([p.name, p.organisation, p.position].join(' ')) };
+      })
+    };
+  }
+
+  function searchResults(query) {
+    var words = fold(query).split(/\s+/).filter(Boolean);
+    if (!words.length) return empty('Search sessions and speakers by title, abstract or name.');
+    searchIndex = searchIndex || buildSearchIndex();
+    var match = function (entry) { return words.every(function (w) { return entry.text.indexOf(w) !== -1; }); };
+    var foundSessions = searchIndex.sessions.filter(match).map(function (e) { return e.item; });
+    var foundSpeakers = searchIndex.speakers.filter(match).map(function (e) { return e.item; });
+    if (!foundSessions.length && !foundSpeakers.length) return empty('Nothing matches “' + query.trim() + '”.');
+    return el('div', null, [
+      foundSpeakers.length ? el('h3', { text: 'Speakers' }) : null,
+      foundSpeakers.length ? el('ul', { class: 'rows' }, foundSpeakers.map(speakerRow)) : null,
+      foundSessions.length ? el('h3', { text: 'Sessions' }) : null,
+      foundSessions.length ? sessionList(foundSessions, true) : null
+    ]);
+  }
+
+  function viewSearch(params) {
+    var query = params.get('q') || '';
+    var results = el('div', { class: 'search-results', 'aria-live': 'polite' }, [searchResults(query)]);
+    var input = el('input', {
+      class: 'search-input', type: 'search', value: query, placeholder: 'Search sessions and speakers',
+      'aria-label': 'Search sessions and speakers', autocomplete: 'off',
+      oninput: function () {
+        history.replaceState(null, '', input.value ? '#/search?q=' + encodeURIComponent(input.value) : '#/search');
+        results.textContent = '';
+        results.appendChild(searchResults(input.value));
+      }
+    });
+    return page('Search', [el('form', { role: 'search', onsubmit: function (e) { e.preventDefault(); input.blur(); } }, [input]), results]);
+  }
+
+  // ---------------------------------------------------------------- router
+
+  var TABS = { schedule: 'schedule', starred: 'starred', speakers: 'speakers', speaker: 'speakers',
+    search: 'search', about: 'about', tracks: 'about', track: 'about', rooms: 'about', room: 'about',
+    sponsors: 'about', session: null };
+  var scrollPositions = {};
+  var lastTab = 'schedule';
+
+  function parseHash() {
+    var hash = location.hash.replace(/^#\/?/, '');
+    var q = hash.indexOf('?');
+    var path = q === -1 ? hash : hash.slice(0, q);
+    var params = new URLSearchParams(q === -1 ? '' : hash.slice(q + 1));
+    var parts = path.split('/').filter(Boolean).map(function (p) {
+      try { return decodeURIComponent(p); } catch (e) { return null; }
+    });
+    return { name: parts[0] || 'schedule', id: parts[1], params: params, bad: parts.indexOf(null) !== -1 };
+  }
+
+  function view(r) {
+    if (r.bad) return notFound('Page');
+    switch (r.name) {
+      case 'schedule': return viewSchedule(r.params);
+      case 'starred': return viewStarred();
+      case 'session': return viewSession(str(r.id));
+      case 'speakers': return viewSpeakers();
+      case 'speaker': return viewSpeaker(str(r.id));
+      case 'tracks': return viewTracks();
+      case 'track': return viewTrack(str(r.id));
+      case 'rooms': return viewRooms();
+      case 'room': return viewRoom(str(r.id));
+      case 'sponsors': return viewSponsors();
+      case 'about': return viewAbout();
+      case 'search': return viewSearch(r.params);
+      default: return notFound('Page');
+    }
+  }
+
+  function render(previousHash) {
+    if (previousHash !== undefined) scrollPositions[previousHash] = window.scrollY;
+    var r = parseHash();
+    var result = view(r);
+    main.textContent = '';
+    result.nodes.forEach(function (node) { if (node) main.appendChild(node); });
+    titleEl.textContent = result.title;
+    document.title = result.title === APP_NAME ? APP_NAME : result.title + ' · ' + APP_NAME;
+    backButton.hidden = !result.detail;
+    var tab = r.name in TABS ? TABS[r.name] || lastTab : 'schedule';
+    lastTab = tab;
+    Array.prototype.forEach.call(document.querySelectorAll('.tab'), function (a) {
+      if (a.getAttribute('data-tab') === tab) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    });
+    window.scrollTo(0, scrollPositions[location.hash] || 0);
+  }
+
+  window.addEventListener('hashchange', function (event) {
+    var old = event.oldURL.indexOf('#') === -1 ? '' : event.oldURL.slice(event.oldURL.indexOf('#'));
+    render(old);
+  });
+  backButton.addEventListener('click', function () {
+    if (history.length > 1) history.back(); else location.hash = '#/schedule';
+  });
+  render();
+})();
