@@ -1,0 +1,78 @@
+"""The pure parts of fetching: address checks, API URLs, JSON:API flattening."""
+
+from __future__ import annotations
+
+import pytest
+
+from build_runner.generate.fetch import Fetcher, FetchError, api_url, flatten_jsonapi, refusal
+from build_runner.generate.limits import Limits
+
+
+@pytest.mark.parametrize(("address", "allow_private", "reason"), [
+    ("93.184.216.34", False, None),
+    ("2606:2800:220:1:248:1893:25c8:1946", False, None),
+    ("169.254.169.254", True, "the address 169.254.169.254 is not a public web server"),
+    ("fe80::1%eth0", True, "the address fe80::1 is not a public web server"),
+    ("::ffff:169.254.169.254", True, "the address 169.254.169.254 is not a public web server"),
+    ("0.0.0.0", True, "the address 0.0.0.0 is not a public web server"),
+    ("127.0.0.1", False, "the address 127.0.0.1 is private"),
+    ("10.1.2.3", False, "the address 10.1.2.3 is private"),
+    ("127.0.0.1", True, None),
+    ("192.168.1.10", True, None),
+])
+def test_refuses_metadata_and_inner_addresses(address: str, allow_private: bool,
+                                              reason: str | None) -> None:
+    assert refusal(address, allow_private) == reason
+
+
+def test_checks_every_address_a_host_resolves_to() -> None:
+    fetcher = Fetcher(Limits(allow_private_hosts=False),
+                      resolver=lambda host: ["93.184.216.34", "10.0.0.5"])
+    with pytest.raises(FetchError) as caught:
+        fetcher.check_url("https://example.org/logo.png")
+    assert str(caught.value) == "example.org is refused: the address 10.0.0.5 is private"
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("file:///etc/passwd", "only http and https addresses can be fetched, not file:"),
+    ("ftp://example.org/x", "only http and https addresses can be fetched, not ftp:"),
+    ("http:///nohost", "the address has no host name"),
+])
+def test_only_http_and_https_with_a_host_are_fetched(url: str, message: str) -> None:
+    fetcher = Fetcher(Limits(), resolver=lambda host: ["93.184.216.34"])
+    with pytest.raises(FetchError) as caught:
+        fetcher.get(url)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(("base", "name", "url"), [
+    ("https://api.x/v1/events/7", "sessions", "https://api.x/v1/events/7/sessions"),
+    ("https://api.x/v1/events/7/", "tracks", "https://api.x/v1/events/7/tracks"),
+    ("https://api.x/v1/events/7?include=x", "speakers",
+     "https://api.x/v1/events/7/speakers?include=x"),
+    ("https://api.x/v1/events/7/", "", "https://api.x/v1/events/7"),
+])
+def test_builds_document_urls_from_the_base(base: str, name: str, url: str) -> None:
+    assert api_url(base, name) == url
+
+
+def test_flattens_json_api_collections_with_relationships_and_includes() -> None:
+    document = {
+        "data": [{"id": "1", "type": "session", "attributes": {"title": "T", "starts-at": "x"},
+                  "relationships": {
+                      "track": {"data": {"type": "track", "id": "3"}},
+                      "microlocation": {"data": None},
+                      "speakers": {"data": [{"type": "speaker", "id": "9"},
+                                            {"type": "speaker", "id": "10"}]},
+                      "session-type": {"links": {"related": "/x"}}}}],
+        "included": [{"id": "9", "type": "speaker", "attributes": {"name": "Ida"}}],
+    }
+    assert flatten_jsonapi(document) == [{
+        "title": "T", "starts-at": "x", "id": "1", "track": {"id": "3"}, "microlocation": None,
+        "speakers": [{"name": "Ida", "id": "9"}, {"id": "10"}]}]
+
+
+def test_flattens_a_single_json_api_resource_to_one_object() -> None:
+    assert flatten_jsonapi({"data": {"id": "7", "type": "event",
+                                     "attributes": {"name": "Camp"}}}) == {"name": "Camp",
+                                                                           "id": "7"}
