@@ -14,6 +14,8 @@ stored beside it with 0600 permissions.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
@@ -107,6 +109,17 @@ def ensure_dev_keystore(cache_dir: Path, log: BuildLog | None) -> KeyConfig:
         return KeyConfig(keystore, DEV_ALIAS, password_file.read_text(encoding="utf-8").strip())
     keys.mkdir(parents=True, exist_ok=True)
     os.chmod(keys, 0o700)
+    # Runners starting together must agree on one key: creation happens under a lock.
+    with (keys / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if keystore.is_file() and password_file.is_file():
+            return KeyConfig(keystore, DEV_ALIAS,
+                             password_file.read_text(encoding="utf-8").strip())
+        return _create_dev_keystore(keys, keystore, password_file, log)
+
+
+def _create_dev_keystore(keys: Path, keystore: Path, password_file: Path,
+                         log: BuildLog | None) -> KeyConfig:
     keytool = require_tool("keytool", "default-jdk-headless")
     if log:
         log.warning("no signing keystore configured: creating a development key under "
@@ -313,11 +326,10 @@ class WarmSigner:
         if self._proc is None:
             return
         assert self._proc.stdin is not None
-        try:
+        with contextlib.suppress(OSError):  # the JVM already exited and closed the pipe
             self._proc.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):  # _kill stops it by force
             self._proc.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            pass  # stopped by force just below
         self._kill()
 
 

@@ -10,13 +10,16 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from androguard.core.apk import APK
+from androguard.core.dex import DEX
 
 from build_runner.errors import BuildCancelled, InputError, ToolchainError
 from build_runner.generate.apk.aapt import badging
+from build_runner.generate.apk.signing import ensure_dev_keystore
 from build_runner.generate.model import Event, EventModel, Session
 from build_runner.generate.pipeline import GenerateOptions, Generator, GeneratorConfig
 from build_runner.logs import BuildLog, ListSink
@@ -76,6 +79,33 @@ def test_nasty_label_reads_back_exactly_and_the_apk_verifies(generator: Generato
     assert generator.signer_name == "warm apksig JVM"
 
 
+@pytest.mark.parametrize("label", ["@string/other", "?attr/x", "two\nlines", "  spaced   out ",
+                                   "back\\slash \\n not a newline", "it's \"quoted\"",
+                                   "Zürich 東京 🎉🎉"])
+def test_label_reaches_the_app_unchanged(generator: Generator, tmp_path: Path,
+                                         label: str) -> None:
+    result, _ = build(generator, tmp_path / "app.apk", GenerateOptions(app_name=label))
+    expected = label.strip()
+    assert result.label == expected  # type: ignore[attr-defined]
+    assert badging(tmp_path / "app.apk").label == expected
+    assert APK(str(tmp_path / "app.apk")).get_app_name() == expected
+
+
+def test_the_code_is_a_webview_activity_loading_the_assets(generator: Generator,
+                                                           tmp_path: Path) -> None:
+    build(generator, tmp_path / "app.apk")
+    apk = APK(str(tmp_path / "app.apk"))
+    dex = DEX(apk.get_dex())
+    calls = {str(m.get_name()): " ".join(str(i) for i in m.get_instructions())
+             for c in dex.get_classes() for m in c.get_methods()}
+    on_create = calls["onCreate"]
+    for needed in ("setJavaScriptEnabled", "setDomStorageEnabled", "setWebViewClient",
+                   "setContentView", "file:///android_asset/index.html", "loadUrl"):
+        assert needed in on_create
+    assert "goBack" in calls["onBackPressed"]
+    assert "android.intent.action.VIEW" in calls["shouldOverrideUrlLoading"]
+
+
 def test_apk_holds_the_code_the_web_app_and_icons(generator: Generator, tmp_path: Path) -> None:
     build(generator, tmp_path / "app.apk")
     apk = APK(str(tmp_path / "app.apk"))
@@ -125,6 +155,17 @@ def test_signer_recovers_after_a_build_cancelled_while_signing(generator: Genera
                               while_signing)
     build(generator, tmp_path / "b.apk")
     assert apksigner_verify(tmp_path / "b.apk")["v3"]
+
+
+def test_runners_starting_together_share_one_development_key(tmp_path: Path) -> None:
+    with ThreadPoolExecutor(2) as pool:
+        keys = list(pool.map(lambda _: ensure_dev_keystore(tmp_path, None), range(2)))
+    assert keys[0] == keys[1]
+    listed = subprocess.run(
+        ["keytool", "-list", "-keystore", str(keys[0].keystore), "-storepass:env", "PW"],
+        env={**os.environ, "PW": keys[0].store_password}, capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    assert "apkgen" in listed.stdout
 
 
 def test_development_key_is_private_and_its_password_never_logged(

@@ -75,3 +75,10 @@ def test_cancel_kills_a_running_tool(tmp_path: Path) -> None:
         run_tool("demo", [sys.executable, "-c", script], log,
                  lambda: any(r.text == "demo: started" for r in records.records),
                  timeout_s=60)
+
+
+def test_tool_that_runs_too_long_is_stopped_with_a_toolchain_error() -> None:
+    script = "import time\nprint('working', flush=True)\ntime.sleep(120)"
+    with pytest.raises(ToolchainError, match="did not finish within 1s") as caught:
+        run_tool("demo", [sys.executable, "-c", script], None, timeout_s=1)
+    assert caught.value.output == "working"
