@@ -272,7 +272,15 @@ def extract_upload(zip_path: Path, dest: Path, limits: Limits, problems: Problem
                 problems.error(display_name(info.filename), "", "the path leaves the upload folder",
                                hint="zip the export's files with relative paths only")
                 return None
-            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                clash = target.exists()
+            except (FileExistsError, NotADirectoryError):
+                clash = True
+            if clash:
+                problems.error(display_name(info.filename), "", "clashes with another entry: a "
+                               "file and a folder have the same name", hint=_REZIP)
+                return None
             written = _copy_entry(archive, info, target, budget, problems)
             if written < 0:
                 return None

@@ -316,8 +316,8 @@ class _Builder:
 
     def resolve(self, kind: str, value: Any, where: str, key: str) -> str | None:
         """The id a session's track/room/type refers to; unknown ones are warned about."""
-        known: dict[str, Any] = {"track": self.tracks, "room": self.rooms,
-                                 "session_type": self.types}[kind]
+        known: dict[str, Any] = (self.tracks if kind == "track" else
+                                 self.rooms if kind == "room" else self.types)
         if value is None or value == "":
             return None
         nested = value if isinstance(value, dict) else None
@@ -325,9 +325,10 @@ class _Builder:
         if ref is not None and ref in known:
             return ref
         if ref is not None and nested is not None and text(value_of(nested, "name")):
-            known[ref] = {"track": lambda: self.track(nested, "sessions", f"{where}.{key}"),
-                          "room": lambda: self.room(nested),
-                          "session_type": lambda: self.session_type(nested)}[kind]()
+            if kind == "track":
+                known[ref] = self.track(nested, "sessions", f"{where}.{key}")
+            else:
+                known[ref] = self.room(nested) if kind == "room" else self.session_type(nested)
             return ref
         noun = {"track": "track", "room": "room (microlocation)",
                 "session_type": "session type"}[kind]

@@ -246,3 +246,9 @@ def test_a_rejection_after_images_were_placed_leaves_nothing_behind(tmp_path: Pa
                                        "images/notes.txt": b"hello"}))
     assert only_error(error) == ("sessions[1].id: 1 is used by sessions[0] too (give every "
                                  "session its own id)")
+
+
+def test_refuses_a_file_and_a_folder_of_the_same_name(tmp_path: Path) -> None:
+    error = reject(tmp_path, make_zip([*GOOD.items(), ("images", b"x"), ("images/a.png", b"y")]))
+    assert only_error(error) == ("images/a.png: clashes with another entry: a file and a folder "
+                                 f"have the same name {REZIP}")
