@@ -85,6 +85,7 @@ class GeneratorConfig:
     framework_res: Path | None = None
     limits: Limits = field(default_factory=Limits)
     warm_signer: bool = True
+    java: str | None = None  # the JVM of the warm signer; None: ``java`` on PATH
     keep_work: bool = False
 
     @classmethod
@@ -174,7 +175,7 @@ class Generator:
         self._framework_res = aapt.find_framework_res(config.framework_res)
         self._dex = dex.ensure_dex(config.cache_dir, log)
         self._signer = signing.open_signer(config.key(log), config.cache_dir, log,
-                                           warm=config.warm_signer)
+                                           warm=config.warm_signer, java=config.java)
 
     @property
     def signer_name(self) -> str:

@@ -165,7 +165,11 @@ def compile_helper(cache_dir: Path, jar: Path, log: BuildLog | None) -> Path:
     javac = require_tool("javac", "default-jdk-headless")
     staging = out.with_name(f"{key}.{os.getpid()}.tmp")
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    try:
+        staging.mkdir(parents=True)
+    except OSError as exc:
+        raise ToolchainError("javac", f"cannot create {staging} for the signer helper: "
+                             f"{exc.strerror}; check the cache dir's permissions") from exc
     run_tool("javac", [javac, "-nowarn", "-cp", str(jar), "-d", str(staging), str(HELPER_SOURCE)],
              log)
     try:
@@ -214,11 +218,13 @@ class WarmSigner:
 
     name = "warm apksig JVM"
 
-    def __init__(self, key: KeyConfig, cache_dir: Path, log: BuildLog | None) -> None:
+    def __init__(self, key: KeyConfig, cache_dir: Path, log: BuildLog | None, *,
+                 java: str | None = None) -> None:
+        """Compile the helper if needed and start it; ToolchainError if it cannot start."""
         self._key = key
         self._jar = find_apksig_jar()
         self._classes = compile_helper(cache_dir, self._jar, log)
-        self._java = require_tool("java", "default-jdk-headless")
+        self._java = java or require_tool("java", "default-jdk-headless")
         self._proc: subprocess.Popen[bytes] | None = None
         self._reader: _LineReader | None = None
         self._start()
@@ -396,15 +402,18 @@ class CliSigner:
 
 
 def open_signer(key: KeyConfig, cache_dir: Path, log: BuildLog | None, *,
-                warm: bool = True) -> Signer:
-    """The warm signer if it starts, else the apksigner command (with a warning saying why)."""
+                warm: bool = True, java: str | None = None) -> Signer:
+    """The warm signer if it starts, else the apksigner command (with a warning saying why).
+
+    ``java`` is the JVM for the warm signer (default: ``java`` on PATH).
+    """
     if not key.keystore.is_file():
         raise ToolchainError("apksigner", f"keystore {key.keystore} does not exist; set "
                              "APKGEN_KEYSTORE_PATH to an existing keystore or leave it unset to "
                              "use a development key")
     if warm:
         try:
-            return WarmSigner(key, cache_dir, log)
+            return WarmSigner(key, cache_dir, log, java=java)
         except ToolchainError as exc:
             if exc.tool == "keystore":
                 raise  # a wrong key or password: the apksigner command would fail the same way

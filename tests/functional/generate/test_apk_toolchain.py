@@ -187,6 +187,18 @@ def test_apksigner_command_signs_when_the_warm_signer_is_off(cache_dir: Path,
                                                       "v4": False}
 
 
+def test_falls_back_to_the_apksigner_command_saying_why(cache_dir: Path,
+                                                         tmp_path: Path) -> None:
+    sink = ListSink()
+    config = GeneratorConfig(work_dir=tmp_path / "work", cache_dir=cache_dir,
+                             java="/bin/false")
+    with Generator(config, log=BuildLog(sink)) as fallback:
+        assert fallback.signer_name == "apksigner command"
+    (warning,) = [r.text for r in sink.records if "warm signer" in r.text]
+    assert r"warm signer unavailable (apksigner: signer helper did not start" in warning
+    assert "apksigner command instead" in warning
+
+
 def test_wrong_keystore_password_fails_without_showing_it(cache_dir: Path,
                                                           tmp_path: Path) -> None:
     keystore = tmp_path / "release.p12"
