@@ -11,8 +11,9 @@ not scheduled yet (it is left out). Unknown or odd fields are ignored quietly.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from build_runner.generate.normalize import (
     DATE_EXAMPLE,
@@ -37,6 +38,7 @@ LIST_FILES: dict[str, str] = {
 OBJECT_FILES: tuple[str, ...] = ("event", "config.json", "meta")
 # The field that names each kind of item.
 _NAME_FIELD: dict[str, str] = {"sessions": "title"}
+_UTC = ZoneInfo("UTC")
 _ZONE_EXAMPLE = "use an IANA time zone name such as Europe/Berlin or America/Los_Angeles"
 
 
@@ -103,14 +105,13 @@ def check_event(event: dict[str, Any], problems: Problems) -> None:
         moments.append(_date(event, field, "event", "event", problems))
     start, end = moments
     if start and end:
-        _check_order(event, start, end, "event", "event", problems)
+        _check_order(event, start, end, "event", "event", problems, tz or _UTC)
 
 
 def _check_order(obj: dict[str, Any], start: datetime, end: datetime, file: str, where: str,
-                 problems: Problems) -> None:
-    utc = zone("UTC")
-    assert utc is not None
-    if localize(end, utc) < localize(start, utc):
+                 problems: Problems, tz: tzinfo) -> None:
+    """Naive times are in the event's zone ``tz``, as ``normalize`` reads them."""
+    if localize(end, tz) < localize(start, tz):
         key = lookup(obj, "ends_at")[0]
         start_key = lookup(obj, "starts_at")[0]
         problems.error(file, f"{where}.{key}", f"is before the start "
@@ -126,7 +127,7 @@ def _check_relation(obj: dict[str, Any], field: str, where: str, problems: Probl
                    f"found {json_type(value)}", value, hint="use the id of the item it refers to")
 
 
-def check_items(name: str, items: list[Any], problems: Problems) -> None:
+def check_items(name: str, items: list[Any], problems: Problems, tz: tzinfo = _UTC) -> None:
     """Every item is an object with a unique id and a name (a title for sessions)."""
     noun = LIST_FILES[name]
     seen: dict[str, str] = {}
@@ -152,17 +153,18 @@ def check_items(name: str, items: list[Any], problems: Problems) -> None:
             problems.error(name, f"{where}.{key}", f"the {noun}'s {name_field} is missing",
                            has_value=False, hint=f"add a {name_field} to the {noun}")
         if name == "sessions":
-            check_session(item, where, problems)
+            check_session(item, where, problems, tz)
 
 
-def check_session(session: dict[str, Any], where: str, problems: Problems) -> None:
+def check_session(session: dict[str, Any], where: str, problems: Problems,
+                  tz: tzinfo = _UTC) -> None:
     """Dates that parse and are in order; relationships of the right type."""
     start = _date(session, "starts_at", "sessions", where, problems)
     end = _date(session, "ends_at", "sessions", where, problems)
     start_key, start_value = lookup(session, "starts_at")
     end_key, end_value = lookup(session, "ends_at")
     if start and end:
-        _check_order(session, start, end, "sessions", where, problems)
+        _check_order(session, start, end, "sessions", where, problems, tz)
     elif start_value in (None, "") or end_value in (None, ""):
         missing = start_key if start_value in (None, "") else end_key
         problems.warning("sessions", f"{where}.{missing}", "is not set, so the session is not "
@@ -181,10 +183,12 @@ def validate(docs: dict[str, Any], problems: Problems) -> None:
     """Check the documents, reporting every problem found; drops files of the wrong type."""
     check_top_level(docs, problems)
     event = docs.get("event")
+    tz: tzinfo = _UTC
     if isinstance(event, dict):
         check_event(event, problems)
+        tz = zone(lookup(event, "timezone")[1]) or _UTC
     for name in LIST_FILES:
         items = docs.get(name)
         if isinstance(items, list):
-            check_items(name, items, problems)
+            check_items(name, items, problems, tz)
 

@@ -124,3 +124,12 @@ def test_unknown_and_odd_fields_are_ignored_quietly() -> None:
     assert check({"event": {**EVENT, "x-custom": {"deep": [1]}, "version": None},
                   "sessions": [session(1, **{"is-mail-sent": "maybe", "state": 7})],
                   "forms": "anything", "meta": {"root_url": ""}}) == ([], [])
+
+
+def test_naive_and_aware_times_are_compared_in_the_events_zone() -> None:
+    # 10:30 in Berlin is 08:30Z, so a session from 10:30 (naive) to 09:00Z ends after it starts.
+    ok = session(1, **{"starts-at": "2024-05-01T10:30:00", "ends-at": "2024-05-01T09:00:00Z"})
+    bad = session(2, **{"starts-at": "2024-05-01T10:30:00", "ends-at": "2024-05-01T08:00:00Z"})
+    errors, _ = check({"event": EVENT, "sessions": [ok, bad]})
+    assert errors == ['sessions[1].ends-at: "2024-05-01T08:00:00Z" is before the start '
+                      "2024-05-01T10:30:00 (make ends-at later than starts-at)"]
