@@ -221,6 +221,7 @@
     this.frame = 0;
     this.groupEls = [];
     this.following = true;
+    this.autoTop = 0;
     this.ws = null;
     this.failures = 0;
     this.stopped = false;
@@ -453,6 +454,20 @@
     if (!this.frame) this.frame = window.requestAnimationFrame(function () { self.flush(); });
   };
 
+  /* Scroll to the last line, and again after layout (lines that come into view take their
+   * real height then). autoTop remembers where we put the view: only a scroll above it is the
+   * user's and stops the following. */
+  BuildView.prototype.scrollToEnd = function () {
+    var self = this, box = $("log");
+    box.scrollTop = box.scrollHeight;
+    this.autoTop = box.scrollTop;
+    window.requestAnimationFrame(function () {
+      if (!self.following || self.stopped) return;
+      box.scrollTop = box.scrollHeight;
+      self.autoTop = box.scrollTop;
+    });
+  };
+
   BuildView.prototype.atBottom = function () {
     var box = $("log");
     return box.scrollHeight - box.scrollTop - box.clientHeight <= BOTTOM_SLACK_PX;
@@ -495,7 +510,7 @@
       openGroupOf(target);
       target.scrollIntoView({ block: "center" });
     } else if (this.following) {
-      box.scrollTop = box.scrollHeight;
+      this.scrollToEnd();
     }
     this.renderElapsed();
     if (this.queue.length) this.frame = window.requestAnimationFrame(function () { self.flush(); });
@@ -646,13 +661,14 @@
     var box = $("log");
     box.addEventListener("scroll", function () {
       if (!view) return;
-      view.following = view.atBottom();
+      if (view.atBottom()) view.following = true;
+      else if (box.scrollTop < view.autoTop - 4) view.following = false;
       $("jump-latest").hidden = view.following;
     });
     $("jump-latest").addEventListener("click", function () {
       if (!view) return;
       view.following = true;
-      box.scrollTop = box.scrollHeight;
+      view.scrollToEnd();
       $("jump-latest").hidden = true;
     });
     $("cancel").addEventListener("click", function () {

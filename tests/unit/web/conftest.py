@@ -1,4 +1,9 @@
-"""A blank Chromium page with the web page's pure scripts (qr.js, logmodel.js) loaded."""
+"""A blank Chromium page with the web page's pure scripts (qr.js, logmodel.js) loaded.
+
+One Playwright connection and one page per test module (on the session's Chromium): these tests
+only evaluate pure functions, so sharing the page keeps them fast. The connection ends with the
+module, so no later test runs while Playwright holds its event loop.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page, sync_playwright
 
 WEB_DIR = Path(__file__).resolve().parents[3] / "chalice_app" / "chalicelib" / "web"
 
 
-@pytest.fixture
-def js_page(chromium_browser: Browser) -> Iterator[Page]:
+@pytest.fixture(scope="module")
+def js_page(chromium_cdp_url: str) -> Iterator[Page]:
     """A page (no network, no server) where ``ApkgenQr`` and ``ApkgenLog`` are defined."""
-    context = chromium_browser.new_context()
-    try:
-        page = context.new_page()
-        page.set_content("<!doctype html><html><body></body></html>")
-        for name in ("qr.js", "logmodel.js"):
-            page.add_script_tag(content=(WEB_DIR / name).read_text())
-        yield page
-    finally:
-        context.close()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.connect_over_cdp(chromium_cdp_url)
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            page.set_content("<!doctype html><html><body></body></html>")
+            for name in ("qr.js", "logmodel.js"):
+                page.add_script_tag(content=(WEB_DIR / name).read_text())
+            yield page
+        finally:
+            context.close()
+            browser.close()
