@@ -106,7 +106,8 @@ def api() -> Iterator[tuple[str, Api]]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     origin = f"http://127.0.0.1:{server.server_address[1]}"
     state.answers = documents(origin)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
     thread.start()
     try:
         yield origin, state
