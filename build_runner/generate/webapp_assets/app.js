@@ -654,11 +654,15 @@
       last.items.push(s);
     });
     var nodes = [];
+    var lastHeading = null;
     groups.forEach(function (g) {
       var counts = {};
       g.items.forEach(function (s) { if (s.type) counts[s.type] = (counts[s.type] || 0) + 1; });
       var names = Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a]; });
-      nodes.push(el('h3', { text: names[0] || (rank(g.level) === Infinity ? 'Sponsors' : 'Level ' + g.level) }));
+      var heading = names[0] || (rank(g.level) === Infinity ? 'Sponsors' : 'Level ' + g.level);
+      // Exports often give two levels the same name: one heading, the order still by level.
+      if (heading !== lastHeading) nodes.push(el('h3', { text: heading }));
+      lastHeading = heading;
       nodes.push(el('div', { class: 'sponsors' }, g.items.map(function (s) {
         var href = safeUrl(s.url);
         var logo = safeAsset(s.logo);
@@ -694,7 +698,6 @@
           ev.organizer_name ? el('li', { text: 'Organized by ' + str(ev.organizer_name) }) : null,
           emailOk ? el('li', null, [el('a', { href: 'mailto:' + email, text: email })]) : null
         ]),
-        richText(ev.description),
         links.childNodes.length ? links : null
       ]),
       more.length ? el('h3', { text: 'More' }) : null,
@@ -704,6 +707,8 @@
           el('span', { class: 'count', text: String(item[2]) })
         ])]);
       })) : null,
+      ev.description ? el('h3', { text: 'About the event' }) : null,
+      ev.description ? el('section', { class: 'detail' }, [richText(ev.description)]) : null,
       ev.organizer_description ? el('h3', { text: 'About the organizer' }) : null,
       ev.organizer_description ? el('section', { class: 'detail' }, [richText(ev.organizer_description)]) : null,
       ev.code_of_conduct ? el('h3', { text: 'Code of conduct' }) : null,

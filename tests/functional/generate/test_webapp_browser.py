@@ -241,6 +241,49 @@ def test_schedule_days_and_times_use_the_event_timezone(phone: Page, tmp_path: P
     expect(phone.get_by_text("Opening keynote")).to_have_count(0)
 
 
+def timed_model(timezone: str, starts_at: str, ends_at: str) -> EventModel:
+    return EventModel(
+        event=Event("tz", "Zones", starts_at, ends_at, timezone=timezone),
+        sessions=(Session("1", "Late talk", starts_at, ends_at),),
+    )
+
+
+def test_converts_utc_times_to_the_event_timezone(phone: Page, tmp_path: Path) -> None:
+    write_webapp(
+        timed_model("Asia/Kolkata", "2026-03-14T20:00:00Z", "2026-03-14T20:30:00Z"), tmp_path
+    )
+    open_app(phone, tmp_path)
+    expect(phone.locator(".chip")).to_have_text(["Sun, Mar 15"])
+    expect(phone.locator(".card-meta").first).to_have_text("1:30 AM – 2:00 AM")
+
+
+def test_falls_back_to_the_offset_in_the_time_for_an_unknown_timezone(
+    phone: Page, tmp_path: Path
+) -> None:
+    model = timed_model("Not/AZone", "2026-03-14T23:30:00-05:00", "2026-03-15T00:15:00-05:00")
+    write_webapp(model, tmp_path)
+    open_app(phone, tmp_path)
+    expect(phone.locator(".chip")).to_have_text(["Sat, Mar 14"])
+    expect(phone.locator(".card-meta").first).to_have_text("11:30 PM – 12:15 AM")
+
+
+def test_event_without_sessions_says_so(phone: Page, tmp_path: Path) -> None:
+    write_webapp(
+        EventModel(event=Event("e", "Soon", "2026-01-01T09:00:00Z", "2026-01-01T10:00:00Z")),
+        tmp_path,
+    )
+    open_app(phone, tmp_path)
+    expect(phone.get_by_text("No sessions have been published yet.")).to_be_visible()
+    phone.locator(".tab[data-tab=speakers]").click()
+    expect(phone.get_by_text("No speakers have been published yet.")).to_be_visible()
+
+
+def test_unknown_session_link_shows_not_found(phone: Page, tmp_path: Path) -> None:
+    write_webapp(hostile_model(), tmp_path)
+    open_app(phone, tmp_path, "#/session/nope")
+    expect(phone.get_by_text("This session is not in the event data.")).to_be_visible()
+
+
 def test_filters_schedule_by_track_and_room(phone: Page, tmp_path: Path) -> None:
     write_webapp(hostile_model(), tmp_path)
     open_app(phone, tmp_path)
