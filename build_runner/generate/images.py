@@ -21,6 +21,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from build_runner.errors import ApkgenError
 from build_runner.generate.extract import safe_parts
 from build_runner.generate.fetch import Fetcher, FetchError
 from build_runner.generate.limits import Limits, human_size
@@ -41,7 +42,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 JPEG_QUALITY = 85
 
 
-class ImageRejected(ValueError):
+class ImageRejected(ApkgenError):
     """An image that cannot be used; the text says why (it becomes a warning)."""
 
 
