@@ -1,0 +1,94 @@
+"""The runner's configuration and the stores it works through, built once from the settings."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chalicelib.aws import AwsClients
+from chalicelib.builds import BuildStore
+from chalicelib.connections import ConnectionStore
+from chalicelib.jobs import JobQueue
+from chalicelib.logstore import LogStore
+from chalicelib.settings import Settings
+from chalicelib.uploads import ObjectStore
+
+from build_runner.runner.email import Mailer
+from build_runner.runner.outcome import lease_seconds
+
+
+def default_runner_id() -> str:
+    """``host-pid-random``: unique per process, readable in logs and in the build item."""
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(2)}"
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    """Timeouts and limits of one runner process (seconds unless named otherwise)."""
+
+    runner_id: str = field(default_factory=default_runner_id)
+    wait_s: int = 20  # SQS long poll
+    visibility_s: int = 120  # a received job stays hidden this long, extended by the heartbeat
+    heartbeat_s: float = 30.0
+    lease_s: float = 90.0  # see outcome.lease_seconds
+    max_receive_count: int = 3
+    retry_delay_s: int = 30  # a crashed attempt's job reappears after this
+    cancel_check_s: float = 1.0  # cancel_requested is read at most this often
+    flush_timeout_s: float = 30.0  # how long the final log flush may take
+    work_dir: Path = Path("/tmp/apkgen-work")
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> RunnerConfig:
+        """The config from ``settings``; ``overrides`` replace any field."""
+        values: dict[str, Any] = {
+            "visibility_s": settings.visibility_timeout_s,
+            "heartbeat_s": float(settings.heartbeat_s),
+            "lease_s": lease_seconds(settings.visibility_timeout_s, settings.heartbeat_s),
+            "max_receive_count": settings.max_receive_count,
+            "work_dir": Path(settings.work_dir) / "runner",
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+@dataclass
+class Services:
+    """The stores and queues the runner uses (chalicelib's, over the same clients)."""
+
+    builds: BuildStore
+    logs: LogStore
+    connections: ConnectionStore
+    objects: ObjectStore
+    queue: JobQueue
+    dlq: JobQueue | None = None
+    mailer: Mailer | None = None
+
+    @classmethod
+    def from_clients(cls, settings: Settings, clients: AwsClients) -> Services:
+        """Every store over ``clients``; looks up the queue URLs that the settings lack."""
+        queue_url = settings.queue_url or clients.sqs.get_queue_url(
+            QueueName=settings.queue_name
+        )["QueueUrl"]
+        dlq_url = clients.sqs.get_queue_url(QueueName=settings.dlq_name)["QueueUrl"]
+        mailer = (
+            Mailer(clients.ses, settings.ses_sender, settings.public_url)
+            if settings.ses_sender
+            else None
+        )
+        return cls(
+            builds=BuildStore(clients.dynamodb, settings.builds_table),
+            logs=LogStore(clients.dynamodb, settings.logs_table, settings.log_ttl_days),
+            connections=ConnectionStore(
+                clients.dynamodb, settings.connections_table, settings.connection_ttl_s
+            ),
+            objects=ObjectStore(
+                clients.s3, settings.bucket, presign_expiry_s=settings.presign_expiry_s
+            ),
+            queue=JobQueue(clients.sqs, queue_url),
+            dlq=JobQueue(clients.sqs, dlq_url),
+            mailer=mailer,
+        )

@@ -1,0 +1,267 @@
+"""One attempt at one claimed build: from the upload to the final status.
+
+Order: open the build's fan-out sink (seqs continue after the persisted ones), push the
+``running`` status, start the heartbeat, fetch the source, run the generator with the build log
+and the cancel check, upload the APK and the report, record the final status (``finish``),
+flush the log, push the final status, email the organizer, delete the job.
+
+How an attempt ends (the value :meth:`BuildAttempt.run` returns):
+
+* ``succeeded`` / ``failed`` / ``cancelled``: recorded in the build item, job deleted;
+* ``released``: the runner is stopping (SIGTERM/SIGINT); the lease is given back and the job made
+  visible again at once, so another runner resumes the build;
+* ``lost``: another runner took the build over (our lease had expired); nothing is recorded
+  and the job is left to that runner.
+
+Anything else raised here is a crash of the runner itself; :mod:`.loop` decides whether to
+retry or give up.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from chalicelib import protocol
+from chalicelib.builds import CANCELLED, FAILED, SUCCEEDED, Build
+from chalicelib.errors import ClaimConflict
+from chalicelib.jobs import Job
+
+from build_runner.errors import BuildCancelled, InputError, ToolchainError
+from build_runner.fanout.sink import FanoutHub, FanoutSink
+from build_runner.generate.pipeline import GenerateOptions, GenerateResult
+from build_runner.logs import BuildLog, LogSink
+from build_runner.runner import outcome
+from build_runner.runner.config import RunnerConfig, Services
+from build_runner.runner.watch import LOST, STOPPING, CancelCheck, Heartbeat, StepTracker
+
+logger = logging.getLogger(__name__)
+
+CANCELLED_BY_ORGANIZER = "cancelled by the organizer"
+
+
+class GeneratorLike(Protocol):
+    """What the runner needs of :class:`build_runner.generate.pipeline.Generator`."""
+
+    def generate(
+        self,
+        source: str | Path,
+        out_apk: Path,
+        options: GenerateOptions,
+        log: BuildLog,
+        cancelled: Callable[[], bool] = ...,
+    ) -> GenerateResult: ...
+
+
+class BuildAttempt:
+    """Runs one claimed build. Create one per attempt; call :meth:`run` once."""
+
+    def __init__(
+        self,
+        *,
+        services: Services,
+        generator: GeneratorLike,
+        hub: FanoutHub,
+        config: RunnerConfig,
+        job: Job,
+        build: Build,
+        previous_runner: str | None,
+        stopping: threading.Event,
+        clock: Callable[[], float] = time.time,
+        extra_sinks: tuple[LogSink, ...] = (),
+    ) -> None:
+        self.s = services
+        self.generator = generator
+        self.hub = hub
+        self.config = config
+        self.job = job
+        self.build = build
+        self.previous_runner = previous_runner
+        self.stopping = stopping
+        self.clock = clock
+        self.extra_sinks = extra_sinks
+        self.build_id = build.build_id
+        self.sink: FanoutSink | None = None
+        self.heartbeat: Heartbeat | None = None
+
+    # -- the attempt ----------------------------------------------------------------------------
+
+    def run(self) -> str:
+        """Run the build to its end; see the module docstring for the values returned."""
+        s, build_id = self.s, self.build_id
+        sink = self.sink = self.hub.open(build_id, after_seq=s.logs.last_seq(build_id))
+        cancel = CancelCheck(
+            lambda: s.builds.get(build_id).cancel_requested,
+            stopping=self.stopping,
+            ttl_s=self.config.cancel_check_s,
+        )
+        cancel.note(self.build.cancel_requested)
+        heartbeat = self.heartbeat = Heartbeat(
+            interval_s=self.config.heartbeat_s,
+            extend_message=lambda: s.queue.extend(
+                self.job.receipt_handle, self.config.visibility_s
+            ),
+            renew_lease=lambda: s.builds.renew_lease(
+                build_id, self.config.runner_id, self.clock(), self.config.lease_s
+            ),
+            write_step=lambda step: s.builds.set_step(
+                build_id, self.config.runner_id, step, self.clock()
+            ),
+            cancel=cancel,
+            is_conflict=lambda exc: isinstance(exc, ClaimConflict),
+        )
+
+        def on_step(step: str) -> None:
+            self.build = dataclasses.replace(self.build, step=step, updated_at=self.clock())
+            sink.push_status(protocol.status_message(self.build, last_seq=sink.last_seq))
+            heartbeat.step_changed(step)
+
+        log = BuildLog(sink, StepTracker(on_step, self.build.step), *self.extra_sinks)
+        if self.previous_runner:
+            log.warning(
+                f"resuming build after an interrupted attempt by runner {self.previous_runner}; "
+                "starting over from the upload"
+            )
+        log.info(
+            f"runner {self.config.runner_id} took the build "
+            f"(attempt {self.build.attempts}, delivery {self.job.receive_count})"
+        )
+        sink.push_status(protocol.status_message(self.build, last_seq=sink.last_seq))
+        heartbeat.start()
+        work = self.config.work_dir / build_id
+        try:
+            return self._build(log, cancel, work)
+        finally:
+            heartbeat.stop()
+            sink.close(self.config.flush_timeout_s)
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _build(self, log: BuildLog, cancel: CancelCheck, work: Path) -> str:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        source = self._source(work)
+        options = outcome.generate_options(self.build.options)
+        try:
+            result = self.generator.generate(source, work / "app.apk", options, log, cancel)
+        except BuildCancelled as exc:
+            return self._cancelled(log, cancel, str(exc))
+        except InputError as exc:
+            failure = outcome.input_failure(exc)
+        except ToolchainError as exc:
+            failure = outcome.toolchain_failure(exc)
+        except Exception:
+            logger.exception("build %s: the generator failed unexpectedly", self.build_id)
+            failure = outcome.internal_failure()
+        else:
+            if cancel.reason in (LOST, STOPPING):
+                return self._cancelled(log, cancel, "finished while stopping")
+            return self._succeeded(log, result)
+        log.error(f"build failed: {failure.error}")
+        self.s.objects.put_report(self.build_id, failure.problems)
+        return self._finish(FAILED, error=failure.error, problems=failure.problems)
+
+    def _source(self, work: Path) -> str | Path:
+        source = self.build.source
+        kind = source.get("kind")
+        if kind == "upload":
+            return self.s.objects.download(source["key"], work / "upload.zip")
+        if kind == "url":
+            return source["url"]
+        raise ValueError(
+            f"build {self.build_id} has source {source!r}; expected "
+            '{"kind": "upload", "key": ...} or {"kind": "url", "url": ...}'
+        )
+
+    def _succeeded(self, log: BuildLog, result: GenerateResult) -> str:
+        with log.step("upload"):
+            key = self.s.objects.put_artifact(
+                self.build_id, result.apk_path, f"{result.package}.apk"
+            )
+            self.s.objects.put_report(self.build_id, result.report)
+            log.info(f"uploaded {result.package}.apk ({result.size} bytes, sha256 {result.sha256})")
+        return self._finish(
+            SUCCEEDED, artifact=outcome.artifact_of(result, key), problems=result.report
+        )
+
+    def _cancelled(self, log: BuildLog, cancel: CancelCheck, detail: str) -> str:
+        reason = cancel.reason
+        if reason == LOST:
+            log.warning("another runner took this build over; this attempt stops here")
+            return "lost"
+        if reason == STOPPING:
+            log.warning("the runner is stopping; another runner will resume this build")
+            self.release()
+            return "released"
+        log.warning(f"build cancelled ({detail})")
+        return self._finish(CANCELLED, error=CANCELLED_BY_ORGANIZER)
+
+    # -- bookkeeping ----------------------------------------------------------------------------
+
+    def _finish(
+        self,
+        status: str,
+        *,
+        error: str | None = None,
+        problems: dict[str, Any] | None = None,
+        artifact: dict[str, Any] | None = None,
+    ) -> str:
+        s, sink = self.s, self.sink
+        assert sink is not None and self.heartbeat is not None
+        self.heartbeat.stop()  # no lease renewal may land after the final write
+        now = self.clock()
+        try:
+            final = s.builds.finish(
+                self.build_id, self.config.runner_id, status, now,
+                error=error, problems=problems, artifact=artifact,
+            )
+        except ClaimConflict as exc:
+            logger.warning("build %s: lost before it could be recorded: %s", self.build_id, exc)
+            return "lost"
+        s.builds.set_last_seq(self.build_id, sink.last_seq, now)
+        download_url = None
+        if final.artifact:
+            download_url = s.objects.presigned_get(
+                final.artifact["key"], f"{final.artifact['package']}.apk"
+            )
+        sink.flush(self.config.flush_timeout_s)
+        sink.push_status(
+            protocol.status_message(final, last_seq=sink.last_seq, download_url=download_url)
+        )
+        sink.close(self.config.flush_timeout_s)
+        email = final.options.get("email")
+        if s.mailer is not None and email and status in (SUCCEEDED, FAILED):
+            s.mailer.notify(
+                str(email), self.build_id, status,
+                label=(final.artifact or {}).get("label") or final.options.get("app_name"),
+                error=final.error, download_url=download_url,
+            )
+        s.queue.delete(self.job.receipt_handle)
+        logger.info("build %s %s", self.build_id, status)
+        return status
+
+    def release(self) -> None:
+        """Give the build back: its lease ends now and its job is visible again at once."""
+        if self.heartbeat is not None:
+            self.heartbeat.stop()  # or it would renew the lease given back
+        release(self.s, self.config, self.build_id, self.job, self.clock())
+
+
+def release(services: Services, config: RunnerConfig, build_id: str, job: Job, now: float) -> None:
+    """End our lease on ``build_id`` (a lease in the past) and make ``job`` visible now.
+
+    Best effort: a failure is logged; the lease and the visibility timeout expire anyway.
+    """
+    try:
+        services.builds.renew_lease(build_id, config.runner_id, now, -1.0)
+    except Exception as exc:
+        logger.warning("build %s: could not end the lease: %s", build_id, exc)
+    try:
+        services.queue.extend(job.receipt_handle, 0)
+    except Exception as exc:
+        logger.warning("build %s: could not make the job visible again: %s", build_id, exc)
