@@ -70,7 +70,10 @@ def recording_connections(stage: str = "test") -> Iterator[Recorder]:
     """Runs the stand-in; yields its recorder, whose ``url`` is the management endpoint."""
     recorder = Recorder()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(recorder))
-    thread = threading.Thread(target=server.serve_forever, name="connections", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="connections",
+        daemon=True,
+    )
     thread.start()
     recorder.url = f"http://127.0.0.1:{server.server_address[1]}/{stage}"
     try:
