@@ -36,7 +36,10 @@ SPARK_ZIP = REPO / ".." / "shared" / "samples" / "open-event" / "SparkSummit17.z
 ARTIFACTS = REPO / "test-artifacts" / "webapp"
 PHONE = {"width": 390, "height": 844}
 WAIT_MS = 10_000
-CSP_HANDLER_REPORT = "Executing inline event handler violates the following Content Security"
+CSP_INLINE_REPORTS = (
+    "Executing inline event handler violates the following Content Security Policy",
+    "Applying inline style violates the following Content Security Policy",
+)
 
 SCRIPT_TAG = "<script>window.__pwned=1</script>"
 IMG_TAG = '<img src=x onerror="window.__pwned=1">'
@@ -187,8 +190,20 @@ def spark_model(assets_dir: Path) -> EventModel:
 
 
 @pytest.fixture
-def phone(chromium_browser: Browser) -> Iterator[Page]:
-    """A phone-sized page; fails the test on any page error or CSP violation."""
+def csp_reports() -> list[str]:
+    """CSP reports of blocked inline handlers/styles seen by ``phone`` (see there)."""
+    return []
+
+
+@pytest.fixture
+def phone(chromium_browser: Browser, csp_reports: list[str]) -> Iterator[Page]:
+    """A phone-sized page; fails the test on any page error or console error.
+
+    Parsing hostile rich text with DOMParser makes Chromium check its ``onerror=`` and
+    ``style=`` attributes against the page's CSP and report them as blocked, although the inert
+    document never runs them (the tests assert ``window.__pwned`` stays undefined). Those
+    reports go to ``csp_reports``; tests on clean data assert that list is empty.
+    """
     context = chromium_browser.new_context(
         viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="en-US"
     )
@@ -197,10 +212,11 @@ def phone(chromium_browser: Browser) -> Iterator[Page]:
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
 
     def on_console(message: ConsoleMessage) -> None:
-        # Parsing hostile rich text (DOMParser) makes Chromium check an `onerror=` attribute
-        # against the CSP and report it as blocked; the handler never runs (the tests assert
-        # window.__pwned stays undefined). Every other console error fails the test.
-        if message.type == "error" and not message.text.startswith(CSP_HANDLER_REPORT):
+        if message.type != "error":
+            return
+        if message.text.startswith(CSP_INLINE_REPORTS):
+            csp_reports.append(message.text)
+        else:
             problems.append(f"console error: {message.text}")
 
     page.on("console", on_console)
@@ -317,6 +333,49 @@ def test_session_page_sanitizes_abstract_and_links_speakers(phone: Page, tmp_pat
     assert pwned(phone) == "undefined"
 
 
+RICH_ABSTRACT = (
+    '<div class="x" style="color:red"><h2 onclick="window.__pwned=1">Plan</h2>'
+    "<ul><li><strong>one</strong></li><li><em>two</em><br></li></ul>"
+    '<p>See <a href="https://example.org/a" onclick="x()" style="x">docs</a>, '
+    '<a href="  JaVaScRiPt:window.__pwned=1">bad</a>, <a href="data:text/html,x">data</a>.</p>'
+    '<iframe src="javascript:window.__pwned=1"></iframe><style>body{display:none}</style>'
+    "<svg><script>window.__pwned=1</script></svg><table><tr><td>cell</td></tr></table></div>"
+)
+
+
+def test_rich_text_keeps_only_allowed_tags_and_http_links(phone: Page, tmp_path: Path) -> None:
+    model = EventModel(
+        event=Event("r", "Rich", "2026-01-01T09:00:00Z", "2026-01-01T10:00:00Z"),
+        sessions=(
+            Session(
+                "1",
+                "Rich",
+                "2026-01-01T09:00:00Z",
+                "2026-01-01T10:00:00Z",
+                long_abstract=RICH_ABSTRACT,
+            ),
+        ),
+    )
+    write_webapp(model, tmp_path)
+    open_app(phone, tmp_path, "#/session/1")
+    rich = phone.locator(".rich")
+    expect(rich).to_contain_text("Plan")
+    elements = rich.evaluate(
+        """box => Array.from(box.querySelectorAll('*')).map(e =>
+            [e.localName, Array.from(e.attributes).map(a => a.name + '=' + a.value).sort()])"""
+    )
+    tags = {tag for tag, _ in elements}
+    assert tags <= {"p", "br", "b", "i", "em", "strong", "ul", "ol", "li", "a"}, tags
+    assert {"ul", "li", "strong", "em", "br", "a"} <= tags
+    attributes = [attrs for tag, attrs in elements if attrs]
+    assert attributes == [
+        ["href=https://example.org/a", "rel=noopener noreferrer", "target=_blank"]
+    ]
+    expect(rich).to_contain_text("cell")
+    expect(rich).not_to_contain_text("display:none")
+    assert pwned(phone) == "undefined"
+
+
 def test_starred_session_stays_starred_after_reload(phone: Page, tmp_path: Path) -> None:
     write_webapp(hostile_model(), tmp_path)
     open_app(phone, tmp_path)
@@ -357,15 +416,18 @@ def test_about_page_shows_details_and_only_safe_links(phone: Page, tmp_path: Pat
     assert pwned(phone) == "undefined"
 
 
-def test_theme_colors_reach_the_page(phone: Page, tmp_path: Path) -> None:
+def test_theme_colors_reach_the_page(phone: Page, tmp_path: Path, csp_reports: list[str]) -> None:
     write_webapp(hostile_model(), tmp_path, Theme(primary_color="#6a1b9a", accent_color="#ffca28"))
     open_app(phone, tmp_path)
     bar = phone.evaluate("getComputedStyle(document.querySelector('.appbar')).backgroundColor")
     assert bar == "rgb(106, 27, 154)"
+    assert csp_reports == []
 
 
 @pytest.mark.skipif(not SPARK_ZIP.exists(), reason=f"sample {SPARK_ZIP} is missing")
-def test_spark_summit_screens_on_a_phone(phone: Page, tmp_path: Path) -> None:
+def test_spark_summit_screens_on_a_phone(
+    phone: Page, tmp_path: Path, csp_reports: list[str]
+) -> None:
     model = spark_model(tmp_path)
     write_webapp(model, tmp_path)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -395,3 +457,4 @@ def test_spark_summit_screens_on_a_phone(phone: Page, tmp_path: Path) -> None:
     phone.screenshot(path=str(ARTIFACTS / "spark-about.png"))
     open_app(phone, tmp_path, "#/sponsors")
     phone.screenshot(path=str(ARTIFACTS / "spark-sponsors.png"))
+    assert csp_reports == []
