@@ -1,4 +1,4 @@
-"""``python -m build_runner generate EVENT.zip|URL -o app.apk`` or ``python -m build_runner run``."""
+"""``python -m build_runner generate EVENT.zip|URL -o app.apk`` or ``... run``."""
 
 from __future__ import annotations
 
