@@ -22,6 +22,7 @@ from chalice import (
     WebsocketDisconnectedError,
 )
 from chalice.app import WebsocketEvent
+
 from chalicelib import context, protocol
 from chalicelib.errors import ClaimConflict, InvalidRequest, NotFound, StoreError
 from chalicelib.service import BuildService
@@ -71,7 +72,9 @@ def create_build() -> Response:
     assert request is not None
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type in ("application/zip", "application/octet-stream"):
-        fields, body = dict(request.query_params or {}), request.raw_body
+        fields = dict(request.query_params or {})
+        raw = request.raw_body
+        body = raw.encode() if isinstance(raw, str) else raw
         return _answer(lambda: _service().create_build(fields, body), 201)
     try:
         fields = json.loads(request.raw_body or b"null")
@@ -87,7 +90,8 @@ def get_build(build_id: str) -> Response:
 
 @app.route("/builds/{build_id}/logs", methods=["GET"], cors=True)
 def get_logs(build_id: str) -> Response:
-    query = (app.current_request.query_params if app.current_request else None) or {}
+    request = app.current_request
+    query: dict[str, str] = dict((request.query_params if request else None) or {})
     return _answer(lambda: _service().get_logs(build_id, query.get("after"), query.get("limit")))
 
 

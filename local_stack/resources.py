@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from botocore.exceptions import ClientError
+
 from chalicelib.aws import AwsClients
 from chalicelib.connections import BY_CONNECTION_INDEX
 from chalicelib.errors import StoreError, error_code

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from chalice.test import Client
+
 from chalicelib.aws import AwsClients
 from chalicelib.service import BuildService
 from chalicelib.settings import Settings
-
 from tests.functional.recording_connections import Recorder
 
 CHALICE_DIR = Path(__file__).resolve().parents[2] / "chalice_app"

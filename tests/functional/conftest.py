@@ -15,11 +15,11 @@ from typing import Any
 import boto3
 import pytest
 from chalice.test import Client
+from moto import mock_aws
+
 from chalicelib import context
 from chalicelib.aws import AwsClients
 from chalicelib.settings import Settings
-from moto import mock_aws
-
 from local_stack.resources import create_resources
 from tests.functional.app_helpers import CHALICE_DIR, NOW, Api
 from tests.functional.recording_connections import Recorder, recording_connections

@@ -7,8 +7,8 @@ import json
 import secrets
 
 import pytest
-from chalicelib.builds import Build
 
+from chalicelib.builds import Build
 from tests.functional.app_helpers import NOW, SAMPLES, Api
 
 JSON = {"Content-Type": "application/json"}

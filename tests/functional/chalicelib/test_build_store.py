@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from chalicelib.aws import AwsClients
 from chalicelib.builds import Build, BuildStore
 from chalicelib.errors import BuildNotFound, ClaimConflict, StoreError

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from chalicelib.aws import AwsClients
 from chalicelib.connections import ConnectionStore
 from chalicelib.settings import Settings

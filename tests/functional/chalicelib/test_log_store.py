@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from chalicelib.aws import AwsClients
 from chalicelib.errors import InvalidRequest
 from chalicelib.logstore import LogStore, chunk_lines

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from chalicelib.aws import AwsClients
 from chalicelib.errors import StoreError
 from chalicelib.jobs import JobQueue

@@ -7,7 +7,6 @@ import json
 
 from chalicelib.aws import AwsClients
 from chalicelib.settings import Settings
-
 from local_stack.resources import create_resources
 
 

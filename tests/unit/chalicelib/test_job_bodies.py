@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from chalicelib.jobs import job_body, parse_body
 
 

@@ -6,6 +6,7 @@ import itertools
 import json
 
 import pytest
+
 from chalicelib import protocol
 from chalicelib.builds import Build
 from chalicelib.errors import InvalidRequest

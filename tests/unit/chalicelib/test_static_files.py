@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from chalicelib.errors import FileNotFound
 from chalicelib.static import content_type, read_static
 

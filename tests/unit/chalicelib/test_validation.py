@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from chalicelib.errors import InvalidRequest
 from chalicelib.validation import (
     package_name_problem,
