@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect
 
 from build_runner.generate.model import (
     AppConfig,
@@ -197,7 +197,8 @@ def csp_reports() -> list[str]:
 
 @pytest.fixture
 def phone(chromium_browser: Browser, csp_reports: list[str]) -> Iterator[Page]:
-    """A phone-sized page; fails the test on any page error or console error.
+    """A phone-sized page; fails the test on a page error, a console error or a request for
+    anything but a local file (the app runs offline).
 
     Parsing hostile rich text with DOMParser makes Chromium check its ``onerror=`` and
     ``style=`` attributes against the page's CSP and report them as blocked, although the inert
@@ -219,7 +220,12 @@ def phone(chromium_browser: Browser, csp_reports: list[str]) -> Iterator[Page]:
         else:
             problems.append(f"console error: {message.text}")
 
+    def on_request(request: Request) -> None:
+        if not request.url.startswith(("file://", "data:")):
+            problems.append(f"request off the device: {request.url}")
+
     page.on("console", on_console)
+    page.on("request", on_request)
     try:
         yield page
     finally:
@@ -414,6 +420,22 @@ def test_about_page_shows_details_and_only_safe_links(phone: Page, tmp_path: Pat
     phone.get_by_role("link", name="Sponsors").click()
     expect(phone.locator("#main h3")).to_have_text(["Gold"])
     assert pwned(phone) == "undefined"
+
+
+def test_tracks_and_rooms_list_their_sessions(phone: Page, tmp_path: Path) -> None:
+    write_webapp(hostile_model(), tmp_path)
+    open_app(phone, tmp_path, "#/about")
+    phone.get_by_role("link", name="Tracks").click()
+    expect(phone.locator(".row-sub")).to_have_text(["2 sessions", "1 session"])
+    phone.get_by_role("link", name=re.compile("Kernel")).click()
+    expect(phone.locator(".card-title")).to_have_text(["Opening keynote", "Rust in the kernel"])
+    open_app(phone, tmp_path, "#/rooms")
+    expect(phone.locator(".row-sub")).to_have_text(["Floor 1 · 1 session", "2 sessions"])
+    phone.get_by_role("link", name=re.compile("Room B")).click()
+    expect(phone.locator("#page-title")).to_have_text("Room B")
+    expect(phone.locator(".card-title")).to_have_text(
+        [f"Hostile title {SCRIPT_TAG}", "Rust in the kernel"]
+    )
 
 
 def test_theme_colors_reach_the_page(phone: Page, tmp_path: Path, csp_reports: list[str]) -> None:
