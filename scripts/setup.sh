@@ -15,6 +15,7 @@ APT_PACKAGES=(
   chromium               # headless browser for the web page and web app tests
   fonts-dejavu-core
   make
+  shellcheck             # lints infra/*.sh (tests/functional/infra)
 )
 
 missing=()
