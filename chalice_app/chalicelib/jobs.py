@@ -52,9 +52,24 @@ def job_body(build_id: str) -> str:
 class JobQueue:
     """Sends and receives build jobs. Raises StoreError (with the AWS code) when SQS fails."""
 
-    def __init__(self, sqs_client: Any, queue_url: str) -> None:
+    def __init__(self, sqs_client: Any, queue_url: str | None = None, *,
+                 queue_name: str | None = None) -> None:
+        """Give ``queue_url``, or ``queue_name`` to look the URL up on first use."""
+        if not queue_url and not queue_name:
+            raise ValueError("JobQueue needs queue_url or queue_name")
         self._sqs = sqs_client
-        self.queue_url = queue_url
+        self._url = queue_url
+        self._name = queue_name
+
+    @property
+    def queue_url(self) -> str:
+        """The queue's URL (looked up by name once, when only the name was given)."""
+        if not self._url:
+            try:
+                self._url = str(self._sqs.get_queue_url(QueueName=self._name)["QueueUrl"])
+            except (ClientError, BotoCoreError) as exc:
+                raise StoreError.from_boto(f"find queue {self._name}", exc) from exc
+        return self._url
 
     def send(self, build_id: str) -> str:
         """Queue ``build_id``; returns the message id."""

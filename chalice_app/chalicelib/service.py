@@ -77,10 +77,8 @@ class BuildService:
     def from_clients(
         cls, settings: Settings, clients: AwsClients, *, clock: Callable[[], float] = time.time
     ) -> BuildService:
-        """The service over the real stores. Looks the queue URL up when settings lack it."""
-        queue_url = settings.queue_url or clients.sqs.get_queue_url(
-            QueueName=settings.queue_name
-        )["QueueUrl"]
+        """The service over the real stores. No network call is made here: the queue URL is
+        looked up by name on first send when the settings lack it."""
         return cls(
             settings,
             builds=BuildStore(clients.dynamodb, settings.builds_table),
@@ -90,7 +88,7 @@ class BuildService:
                                         settings.connection_ttl_s, clock=clock),
             objects=ObjectStore(clients.s3, settings.bucket,
                                 presign_expiry_s=settings.presign_expiry_s),
-            jobs=JobQueue(clients.sqs, queue_url),
+            jobs=JobQueue(clients.sqs, settings.queue_url, queue_name=settings.queue_name),
             clock=clock,
         )
 

@@ -109,3 +109,22 @@ def test_a_job_received_too_often_lands_in_the_dead_letter_queue(
     dlq_url = clients.sqs.get_queue_url(QueueName=settings.dlq_name)["QueueUrl"]
     dead = clients.sqs.receive_message(QueueUrl=dlq_url)["Messages"]
     assert [json.loads(m["Body"]) for m in dead] == [{"build_id": "build-poison"}]
+
+
+def test_finds_the_queue_by_name_when_only_the_name_is_known(
+    aws: tuple[Settings, AwsClients],
+) -> None:
+    settings, clients = aws
+    by_name = JobQueue(clients.sqs, queue_name=settings.queue_name)
+    by_name.send("build-2")
+    assert by_name.queue_url == settings.queue_url
+    [job] = by_name.receive(wait_s=0, max_messages=1, visibility_s=30)
+    assert job.build_id == "build-2"
+
+
+def test_a_missing_queue_keeps_the_aws_error_code(aws: tuple[Settings, AwsClients]) -> None:
+    _, clients = aws
+    with pytest.raises(StoreError) as caught:
+        JobQueue(clients.sqs, queue_name="no-such-queue").send("build-3")
+    assert caught.value.code is not None and "NonExistentQueue" in caught.value.code
+    assert "find queue no-such-queue failed" in str(caught.value)
