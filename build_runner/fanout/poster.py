@@ -18,9 +18,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from chalicelib.settings import Settings
 
 from build_runner.fanout.delivery import Outcome, RetryPolicy, classify
+from chalicelib.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -14,15 +14,14 @@ import signal
 import sys
 from types import FrameType
 
-from chalicelib.aws import AwsClients
-from chalicelib.settings import Settings
-
 from build_runner.errors import ApkgenError
 from build_runner.fanout.poster import management_client
 from build_runner.fanout.sink import DEFAULT_WORKERS, FanoutHub
 from build_runner.logs import LogSink, TerminalSink
 from build_runner.runner.config import RunnerConfig, Services
 from build_runner.runner.loop import Runner
+from chalicelib.aws import AwsClients
+from chalicelib.settings import Settings
 
 logger = logging.getLogger("build_runner.runner")
 

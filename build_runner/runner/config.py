@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from build_runner.runner.email import Mailer
+from build_runner.runner.outcome import lease_seconds
 from chalicelib.aws import AwsClients
 from chalicelib.builds import BuildStore
 from chalicelib.connections import ConnectionStore
@@ -16,9 +18,6 @@ from chalicelib.jobs import JobQueue
 from chalicelib.logstore import LogStore
 from chalicelib.settings import Settings
 from chalicelib.uploads import ObjectStore
-
-from build_runner.runner.email import Mailer
-from build_runner.runner.outcome import lease_seconds
 
 
 def default_runner_id() -> str:

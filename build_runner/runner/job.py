@@ -28,11 +28,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from chalicelib import protocol
-from chalicelib.builds import CANCELLED, FAILED, SUCCEEDED, Build
-from chalicelib.errors import ClaimConflict
-from chalicelib.jobs import Job
-
 from build_runner.errors import BuildCancelled, InputError, ToolchainError
 from build_runner.fanout.sink import FanoutHub, FanoutSink
 from build_runner.generate.pipeline import GenerateOptions, GenerateResult
@@ -40,6 +35,10 @@ from build_runner.logs import BuildLog, LogSink
 from build_runner.runner import outcome
 from build_runner.runner.config import RunnerConfig, Services
 from build_runner.runner.watch import LOST, STOPPING, CancelCheck, Heartbeat, StepTracker
+from chalicelib import protocol
+from chalicelib.builds import CANCELLED, FAILED, SUCCEEDED, Build
+from chalicelib.errors import ClaimConflict
+from chalicelib.jobs import Job
 
 logger = logging.getLogger(__name__)
 

@@ -32,16 +32,15 @@ import threading
 import time
 from collections.abc import Callable
 
-from chalicelib import protocol
-from chalicelib.builds import FAILED, RUNNING, TERMINAL, Build
-from chalicelib.errors import BuildNotFound, ClaimConflict
-from chalicelib.jobs import Job
-
 from build_runner.fanout.sink import FanoutHub
 from build_runner.logs import BuildLog, LogSink
 from build_runner.runner import outcome
 from build_runner.runner.config import RunnerConfig, Services
 from build_runner.runner.job import BuildAttempt, GeneratorLike, release
+from chalicelib import protocol
+from chalicelib.builds import FAILED, RUNNING, TERMINAL, Build
+from chalicelib.errors import BuildNotFound, ClaimConflict
+from chalicelib.jobs import Job
 
 logger = logging.getLogger(__name__)
 

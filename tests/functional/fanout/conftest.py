@@ -6,14 +6,14 @@ import dataclasses
 from collections.abc import Iterator
 
 import pytest
-from chalicelib.aws import AwsClients
-from chalicelib.connections import ConnectionStore
-from chalicelib.logstore import LogStore
-from chalicelib.settings import Settings
 
 from build_runner.fanout.delivery import RetryPolicy
 from build_runner.fanout.poster import management_client
 from build_runner.fanout.sink import FanoutHub
+from chalicelib.aws import AwsClients
+from chalicelib.connections import ConnectionStore
+from chalicelib.logstore import LogStore
+from chalicelib.settings import Settings
 from tests.functional.fanout.recorder import ConnectionsRecorder, running_recorder
 
 # Real backoff shape, tiny times: the retries happen, the tests do not wait for them.

@@ -7,13 +7,13 @@ import threading
 import time
 
 import pytest
-from chalicelib.connections import ConnectionStore
-from chalicelib.logstore import LogStore
 
 from build_runner.fanout import SinkClosed
 from build_runner.fanout.lines import MAX_FRAME_BYTES
 from build_runner.fanout.sink import FanoutHub, FanoutSink
 from build_runner.logs import BuildLog, LogRecord
+from chalicelib.connections import ConnectionStore
+from chalicelib.logstore import LogStore
 from tests.functional.fanout.recorder import ConnectionsRecorder
 
 WAIT_S = 20.0

@@ -11,9 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chalicelib.aws import AwsClients
-from chalicelib.builds import Build
-from chalicelib.settings import Settings
 
 from build_runner.errors import BuildCancelled
 from build_runner.fanout.delivery import RetryPolicy
@@ -23,6 +20,9 @@ from build_runner.generate.pipeline import GenerateOptions, GenerateResult
 from build_runner.logs import BuildLog
 from build_runner.runner.config import RunnerConfig, Services
 from build_runner.runner.loop import Runner
+from chalicelib.aws import AwsClients
+from chalicelib.builds import Build
+from chalicelib.settings import Settings
 from tests.functional.fanout.recorder import ConnectionsRecorder, running_recorder
 
 SENDER = "builds@apkgen.test"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from chalicelib import protocol
 
 from build_runner.fanout.batching import (
     RoundQueue,
@@ -16,6 +15,7 @@ from build_runner.fanout.batching import (
 )
 from build_runner.fanout.lines import MAX_FRAME_BYTES, encode_line, line_dict
 from build_runner.logs import LogRecord
+from chalicelib import protocol
 
 BUILD = "b" * 32
 
