@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -116,6 +117,16 @@ def test_apk_holds_the_code_the_web_app_and_icons(generator: Generator, tmp_path
     assert "Smali by hand" in data
     assert apk.get_main_activity() == "org.apkgen.shell.MainActivity"
     assert apk.get_app_name() == NASTY
+
+
+def test_apk_is_aligned_with_resources_arsc_stored(generator: Generator, tmp_path: Path) -> None:
+    build(generator, tmp_path / "app.apk")
+    check = subprocess.run(["zipalign", "-c", "-p", "4", str(tmp_path / "app.apk")],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    with zipfile.ZipFile(tmp_path / "app.apk") as zf:
+        assert zf.getinfo("resources.arsc").compress_type == zipfile.ZIP_STORED
+        assert zf.getinfo("classes.dex").compress_type == zipfile.ZIP_DEFLATED
 
 
 def test_options_set_package_label_and_version(generator: Generator, tmp_path: Path) -> None:
