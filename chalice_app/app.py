@@ -148,6 +148,9 @@ def websocket_connect(event: WebsocketEvent) -> Response | None:
         return Response(body={"message": str(exc)}, status_code=400)
     except NotFound as exc:
         return Response(body={"message": str(exc)}, status_code=404)
+    except StoreError as exc:
+        app.log.error("store error %s on $connect: %s", exc.code, exc)
+        return Response(body={"message": "storage is unavailable; try again"}, status_code=503)
     return None  # Chalice answers 200: the handshake completes
 
 
@@ -158,6 +161,10 @@ def websocket_message(event: WebsocketEvent) -> None:
         messages = _service().resume(event.connection_id, request.after)
     except (InvalidRequest, NotFound) as exc:
         messages = [protocol.encode(protocol.error_message(str(exc)))]
+    except StoreError as exc:
+        app.log.error("store error %s on resume: %s", exc.code, exc)
+        messages = [protocol.encode(protocol.error_message(
+            f"storage is unavailable ({exc.code}); send the resume again in a moment"))]
     _send(event.connection_id, messages)
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import secrets
 
 import pytest
 
+from chalicelib import context
 from chalicelib.builds import Build
 from tests.functional.app_helpers import NOW, SAMPLES, Api
 
@@ -231,3 +233,13 @@ def test_serves_the_pages_static_files_with_their_type(api: Api) -> None:
 def test_refuses_to_serve_anything_outside_the_web_directory(api: Api, path: str) -> None:
     response = api.client.http.get(path)
     assert response.status_code == 404
+
+
+def test_reports_unavailable_storage_with_the_aws_code(api: Api) -> None:
+    broken = dataclasses.replace(api.settings, builds_table="no-such-table")
+    context.configure(broken, api.clients)
+    response = api.client.http.get(f"/builds/{secrets.token_urlsafe(24)}")
+    assert response.status_code == 500
+    assert response.json_body == {
+        "Code": "ChaliceViewError",
+        "Message": "storage is unavailable (ResourceNotFoundException); try again"}

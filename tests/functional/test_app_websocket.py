@@ -6,10 +6,11 @@ they send goes over real HTTP to the recording ``@connections`` stand-in.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 
-from chalicelib import protocol
+from chalicelib import context, protocol
 from tests.functional.app_helpers import NOW, Api, ws_event
 
 
@@ -101,3 +102,18 @@ def test_forgets_a_viewer_that_aws_reports_gone(api: Api) -> None:
     api.connections.gone.add("conn-gone")
     assert say(api, "conn-gone", '{"action": "resume", "after": 0}') == []
     assert registered(api, build_id) == ["conn-ok"]
+
+
+def test_refuses_the_handshake_while_storage_is_unavailable(api: Api) -> None:
+    build_id = create(api)
+    context.configure(dataclasses.replace(api.settings, connections_table="gone"), api.clients)
+    assert connect(api, "conn-1", {"build": build_id}) == 503
+
+
+def test_tells_the_viewer_to_retry_a_resume_while_storage_is_unavailable(api: Api) -> None:
+    build_id = create(api)
+    connect(api, "conn-1", {"build": build_id})
+    context.configure(dataclasses.replace(api.settings, logs_table="gone"), api.clients)
+    [error] = say(api, "conn-1", '{"action": "resume", "after": 0}')
+    assert error == {"type": "error", "message": "storage is unavailable "
+                     "(ResourceNotFoundException); send the resume again in a moment"}
