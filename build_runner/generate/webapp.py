@@ -1,19 +1,21 @@
-"""The offline event web app that goes inside the APK: index.html, app.css, app.js, data.js.
+"""The offline event web app that goes inside the APK: index.html, app.css, scripts, data.js.
 
 The Android activity shows ``file:///android_asset/index.html`` in a WebView with no network,
 so everything the app needs is a file next to it: the event data is a script (``data.js``,
 assigning ``window.EVENT_DATA``) rather than a JSON file the page would have to fetch.
-``app.js`` and the static part of ``app.css`` are hand-written files in ``webapp_assets/``;
-this module adds what depends on the event: the theme colors, the page title, the data.
+The scripts (``safe.js``: DOM building and the rich-text allow-list; ``model.js``: the data
+indexed, times, stars; ``app.js``: views and router) and the static part of ``app.css`` are
+hand-written files in ``webapp_assets/``; this module adds what depends on the event: the
+theme colors, the page title, the data.
 
 Untrusted event text reaches the page only through ``data.js``. It is encoded so that no string
 can end the script element or start an HTML comment (``<``, ``>``, ``&`` become ``\\u``
 escapes) nor end a JavaScript line (U+2028, U+2029), and the page's Content-Security-Policy
 forbids inline scripts, so even a broken-out string could not run. ``app.js`` builds the DOM
-with ``textContent`` and copies rich text through a strict allow-list.
+with ``textContent`` and ``safe.js`` copies rich text through a strict allow-list.
 
 Call order: the images step has placed the images under ``assets_dir/images``; then
-:func:`write_webapp` writes the four files next to them. Raises ``ValueError`` for a bad
+:func:`write_webapp` writes its files next to them. Raises ``ValueError`` for a bad
 :class:`Theme` color and for event data that is not JSON (NaN coordinates).
 """
 
@@ -29,7 +31,7 @@ from typing import Any
 from build_runner.generate.model import EventModel
 
 ASSETS_DIR = Path(__file__).with_name("webapp_assets")
-STATIC_FILES = ("app.js",)
+STATIC_FILES = ("safe.js", "model.js", "app.js")
 DATA_JS_NAME = "data.js"
 DATA_JS_PREFIX = "window.EVENT_DATA = "
 DATA_JS_SUFFIX = ";\n"
@@ -178,7 +180,7 @@ def render_css(theme: Theme) -> str:
 
 
 def write_webapp(model: EventModel, assets_dir: Path, theme: Theme = DEFAULT_THEME) -> list[Path]:
-    """Writes ``index.html``, ``app.css``, ``app.js`` and ``data.js`` into ``assets_dir``.
+    """Writes ``index.html``, ``app.css``, the scripts and ``data.js`` into ``assets_dir``.
 
     ``assets_dir`` is created if missing; images already in it are left alone (the model's
     image fields are paths relative to it). Returns the paths written, in that order.

@@ -1,17 +1,25 @@
 /*
- * apkgen event app: renders window.EVENT_DATA (data.js) offline, from file://.
- *
- * Event text is untrusted. Every node is built with createElement + textContent; rich text
- * (abstracts, biographies, descriptions) is parsed by DOMParser into an inert document and
- * copied node by node through an allow-list (p, br, b, i, em, strong, ul, ol, li, a with an
- * http(s) href). URLs from the data are checked before use. Nothing here uses innerHTML.
+ * apkgen event app, part 3 of 3: the views and the hash router. Reads window.EVENT_DATA
+ * (data.js) and builds every node through EventApp.safe (safe.js).
  *
  * Routes (hash based, so the back button works): #/schedule?day=&track=&room=, #/starred,
  * #/speakers, #/speaker/ID, #/session/ID, #/tracks, #/track/ID, #/rooms, #/room/ID,
  * #/sponsors, #/about, #/search?q=.
  */
-(function () {
+(function (EventApp) {
   'use strict';
+
+  var safe = EventApp.safe;
+  var el = safe.el;
+  var str = safe.str;
+  var safeUrl = safe.safeUrl;
+  var safeAsset = safe.safeAsset;
+  var safeColor = safe.safeColor;
+  var textOn = safe.textOn;
+  var externalLink = safe.externalLink;
+  var route = safe.route;
+  var richText = safe.richText;
+  var plainText = safe.plainText;
 
   var main = document.getElementById('main');
   var titleEl = document.getElementById('page-title');
@@ -24,291 +32,28 @@
     return;
   }
 
-  var ev = data.event;
-  var APP_NAME = (data.config && data.config.app_name) || ev.name || 'Event';
-
-  // ---------------------------------------------------------------- DOM helpers
-
-  /** Creates an element. props: class, text, on<event>, or plain attributes (checked values). */
-  function el(tag, props, children) {
-    var node = document.createElement(tag);
-    if (props) {
-      Object.keys(props).forEach(function (key) {
-        var value = props[key];
-        if (value === null || value === undefined || value === false) return;
-        if (key === 'class') node.className = value;
-        else if (key === 'text') node.textContent = value;
-        else if (key.slice(0, 2) === 'on') node.addEventListener(key.slice(2), value);
-        else node.setAttribute(key, value === true ? '' : String(value));
-      });
-    }
-    (children || []).forEach(function (child) {
-      if (child === null || child === undefined || child === false) return;
-      node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
-    });
-    return node;
-  }
-
-  function str(value) {
-    return value === null || value === undefined ? '' : String(value);
-  }
-
-  /** An absolute http(s) URL from the data, or null. */
-  function safeUrl(value) {
-    var text = str(value).trim();
-    if (!/^https?:\/\//i.test(text)) return null;
-    try {
-      var url = new URL(text);
-      return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
-    } catch (e) {
-      return null;
-    }
-  }
-
-  /** A path inside the app's assets (images/...), or null. */
-  function safeAsset(value) {
-    var text = str(value);
-    if (!text || text.charAt(0) === '/' || text.indexOf('..') !== -1) return null;
-    return /^[A-Za-z0-9_\-./ %]+$/.test(text) ? text : null;
-  }
-
-  function safeColor(value) {
-    var text = str(value).trim();
-    return /^#[0-9a-fA-F]{6}$/.test(text) || /^#[0-9a-fA-F]{3}$/.test(text) ? text : null;
-  }
-
-  /** WCAG relative luminance of a #rgb/#rrggbb color. */
-  function luminance(color) {
-    var hex = color.length === 4 ? color.replace(/[0-9a-f]/gi, function (c) { return c + c; }) : color;
-    var lum = [1, 3, 5].map(function (i) {
-      var c = parseInt(hex.substr(i, 2), 16) / 255;
-      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
-    });
-    return 0.2126 * lum[0] + 0.7152 * lum[1] + 0.0722 * lum[2];
-  }
-
-  /** White text when it reaches 4.5:1 on the color, else whichever of white/dark reads better. */
-  function textOn(color) {
-    var l = luminance(color);
-    var onWhite = 1.05 / (l + 0.05);
-    var onDark = (l + 0.05) / (luminance('#121212') + 0.05);
-    return onWhite >= 4.5 || onWhite >= onDark ? '#ffffff' : '#121212';
-  }
-
-  function externalLink(url, label, cls) {
-    var href = safeUrl(url);
-    if (!href) return null;
-    return el('a', { href: href, target: '_blank', rel: 'noopener noreferrer', class: cls, text: label });
-  }
-
-  function route() {
-    var parts = Array.prototype.slice.call(arguments);
-    return '#/' + parts.map(function (p) { return encodeURIComponent(str(p)); }).join('/');
-  }
-
-  // ---------------------------------------------------------------- rich text
-
-  var ALLOWED = { P: 'p', BR: 'br', B: 'b', I: 'i', EM: 'em', STRONG: 'strong', UL: 'ul', OL: 'ol', LI: 'li', A: 'a',
-    DIV: 'p', H1: 'p', H2: 'p', H3: 'p', H4: 'p', H5: 'p', H6: 'p', BLOCKQUOTE: 'p' };
-  var DROPPED = { SCRIPT: 1, STYLE: 1, TEMPLATE: 1, NOSCRIPT: 1, IFRAME: 1, OBJECT: 1, EMBED: 1,
-    SVG: 1, MATH: 1, HEAD: 1, TITLE: 1, TEXTAREA: 1, SELECT: 1, BUTTON: 1, FORM: 1 };
-  var MAX_DEPTH = 24;
-  var parser = new DOMParser();
-
-  function copyAllowed(from, to, depth) {
-    for (var node = from.firstChild; node; node = node.nextSibling) {
-      if (node.nodeType === 3) {
-        to.appendChild(document.createTextNode(node.nodeValue));
-      } else if (node.nodeType === 1) {
-        var tag = node.nodeName.toUpperCase();
-        if (DROPPED[tag]) continue;
-        var safe = depth < MAX_DEPTH ? ALLOWED[tag] : null;
-        if (!safe) {
-          if (depth < MAX_DEPTH) copyAllowed(node, to, depth + 1);
-          else to.appendChild(document.createTextNode(node.textContent));
-          continue;
-        }
-        var out = document.createElement(safe);
-        if (safe === 'a') {
-          var href = safeUrl(node.getAttribute('href'));
-          if (href) {
-            out.setAttribute('href', href);
-            out.setAttribute('target', '_blank');
-            out.setAttribute('rel', 'noopener noreferrer');
-          }
-        }
-        copyAllowed(node, out, depth + 1);
-        to.appendChild(out);
-      }
-    }
-  }
-
-  /** Rich text from the export: markup through the allow-list, plain text kept as typed. */
-  function richText(value) {
-    var text = str(value).trim();
-    if (!text) return null;
-    if (text.indexOf('<') === -1) return el('div', { class: 'rich plain', text: text });
-    var box = el('div', { class: 'rich' });
-    copyAllowed(parser.parseFromString(text, 'text/html').body, box, 0);
-    return box;
-  }
-
-  var plainCache = new Map();
-  /** The text of rich text, for searching. */
-  function plainText(value) {
-    var text = str(value);
-    if (text.indexOf('<') === -1) return text;
-    if (!plainCache.has(text)) plainCache.set(text, parser.parseFromString(text, 'text/html').body.textContent || '');
-    return plainCache.get(text);
-  }
-
-  // ---------------------------------------------------------------- dates and times
-
-  function timezoneWorks(tz) {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz }).format(new Date(0));
-      return true;
-    } catch (e) {
-      return false;
-    }
-  }
-
-  // The event's IANA zone when the WebView knows it; else each time's own UTC offset.
-  var ZONE = ev.timezone && timezoneWorks(ev.timezone) ? ev.timezone : null;
-  var formatters = {};
-
-  function formatter(kind, zone) {
-    var key = kind + '|' + zone;
-    if (!formatters[key]) {
-      var options = {
-        day: { weekday: 'short', month: 'short', day: 'numeric' },
-        longday: { weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' },
-        time: { hour: 'numeric', minute: '2-digit' },
-        key: { year: 'numeric', month: '2-digit', day: '2-digit' }
-      }[kind];
-      options.timeZone = zone;
-      formatters[key] = new Intl.DateTimeFormat(kind === 'key' ? 'en-US' : undefined, options);
-    }
-    return formatters[key];
-  }
-
-  /** The offset of an ISO 8601 time in minutes east of UTC (0 for Z or none). */
-  function isoOffset(iso) {
-    var match = /([+-])(\d\d):?(\d\d)$/.exec(iso);
-    return match ? (match[1] === '-' ? -1 : 1) * (parseInt(match[2], 10) * 60 + parseInt(match[3], 10)) : 0;
-  }
-
-  /** {date, zone} to format an ISO time in the event's zone, or null if it is not a time. */
-  function zoned(iso) {
-    var text = str(iso);
-    var ms = Date.parse(text);
-    if (!text || isNaN(ms)) return null;
-    if (ZONE) return { date: new Date(ms), zone: ZONE };
-    return { date: new Date(ms + isoOffset(text) * 60000), zone: 'UTC' };
-  }
-
-  function fmt(kind, iso) {
-    var z = zoned(iso);
-    return z ? formatter(kind, z.zone).format(z.date) : '';
-  }
-
-  /** YYYY-MM-DD of an ISO time in the event's zone ('' when it is not a time). */
-  function dayKey(iso) {
-    var z = zoned(iso);
-    if (!z) return '';
-    var parts = {};
-    formatter('key', z.zone).formatToParts(z.date).forEach(function (p) { parts[p.type] = p.value; });
-    return parts.year + '-' + parts.month + '-' + parts.day;
-  }
-
-  function timeRange(session) {
-    var start = fmt('time', session.starts_at);
-    var end = fmt('time', session.ends_at);
-    return start && end ? start + ' – ' + end : start;
-  }
-
-  function epoch(iso) {
-    var ms = Date.parse(str(iso));
-    return isNaN(ms) ? Infinity : ms;
-  }
-
-  // ---------------------------------------------------------------- the data, indexed
-
-  function index(list) {
-    var map = new Map();
-    (list || []).forEach(function (item) { map.set(str(item.id), item); });
-    return map;
-  }
-
-  var tracks = index(data.tracks);
-  var rooms = index(data.rooms);
-  var speakers = index(data.speakers);
-  var sessionTypes = index(data.session_types);
-  var sessions = (data.sessions || []).slice().sort(function (a, b) {
-    return (epoch(a.starts_at) - epoch(b.starts_at)) || (epoch(a.ends_at) - epoch(b.ends_at)) ||
-      str(a.title).localeCompare(str(b.title));
-  });
-  var sessionsById = index(sessions);
-  var sessionsBySpeaker = new Map();
-  sessions.forEach(function (s) {
-    (s.speaker_ids || []).forEach(function (id) {
-      var key = str(id);
-      if (!sessionsBySpeaker.has(key)) sessionsBySpeaker.set(key, []);
-      sessionsBySpeaker.get(key).push(s);
-    });
-  });
-  var days = [];
-  sessions.forEach(function (s) {
-    var key = dayKey(s.starts_at);
-    if (days.indexOf(key) === -1) days.push(key);
-  });
-  var dayLabels = {};
-  sessions.forEach(function (s) {
-    var key = dayKey(s.starts_at);
-    if (!(key in dayLabels)) dayLabels[key] = key ? fmt('day', s.starts_at) : 'Unscheduled';
-  });
-
-  function speakersOf(session) {
-    return (session.speaker_ids || []).map(function (id) { return speakers.get(str(id)); }).filter(Boolean);
-  }
+  var model = EventApp.createModel(data);
+  var ev = model.event;
+  var APP_NAME = model.config.app_name || ev.name || 'Event';
+  var tracks = model.tracks;
+  var rooms = model.rooms;
+  var speakers = model.speakers;
+  var sessionTypes = model.sessionTypes;
+  var sessions = model.sessions;
+  var sessionsById = model.sessionsById;
+  var sessionsBySpeaker = model.sessionsBySpeaker;
+  var days = model.days;
+  var dayLabels = model.dayLabels;
+  var speakersOf = model.speakersOf;
+  var fmt = model.fmt;
+  var dayKey = model.dayKey;
+  var timeRange = model.timeRange;
+  var stars = EventApp.createStarStore(ev.id);
 
   // ---------------------------------------------------------------- starred sessions
 
-  var STAR_KEY = 'apkgen.' + str(ev.id) + '.starred';
-  var storage = (function () {
-    try {
-      var probe = 'apkgen.probe';
-      window.localStorage.setItem(probe, probe);
-      window.localStorage.removeItem(probe);
-      return window.localStorage;
-    } catch (e) {
-      console.warn('localStorage is not available; stars last until the app closes.', e);
-      return null;
-    }
-  })();
-
-  function loadStarred() {
-    if (!storage) return new Set();
-    try {
-      var value = JSON.parse(storage.getItem(STAR_KEY) || '[]');
-      return new Set(Array.isArray(value) ? value.map(str) : []);
-    } catch (e) {
-      console.warn('The saved starred sessions were unreadable and are reset.', e);
-      return new Set();
-    }
-  }
-
-  var starred = loadStarred();
-
   function setStarred(id, on) {
-    if (on) starred.add(id); else starred.delete(id);
-    if (storage) {
-      try {
-        storage.setItem(STAR_KEY, JSON.stringify(Array.from(starred)));
-      } catch (e) {
-        console.warn('Could not save the starred sessions.', e);
-      }
-    }
+    stars.set(id, on);
     Array.prototype.forEach.call(document.querySelectorAll('.star'), function (button) {
       if (button.getAttribute('data-session') === id) paintStar(button, on);
     });
@@ -327,9 +72,9 @@
       class: wide ? 'star star-wide' : 'star',
       'data-session': id,
       'aria-label': wide ? null : 'Star ' + str(session.title),
-      onclick: function () { setStarred(id, !starred.has(id)); }
+      onclick: function () { setStarred(id, !stars.has(id)); }
     });
-    paintStar(button, starred.has(id));
+    paintStar(button, stars.has(id));
     return button;
   }
 
@@ -493,7 +238,7 @@
   }
 
   function viewStarred() {
-    var list = sessions.filter(function (s) { return starred.has(str(s.id)); });
+    var list = sessions.filter(function (s) { return stars.has(s.id); });
     if (!list.length) {
       return page('My schedule', [empty('Tap ☆ on a session to add it to your schedule.',
         el('a', { href: '#/schedule', text: 'Browse the schedule' }))]);
@@ -643,7 +388,7 @@
   }
 
   function viewSponsors() {
-    var list = (data.sponsors || []).slice();
+    var list = model.sponsors.slice();
     if (!list.length) return page('Sponsors', [empty('No sponsors yet.')], true);
     var rank = function (level) { var n = Number(level) || 0; return n > 0 ? n : Infinity; };
     list.sort(function (a, b) { return (rank(a.level) - rank(b.level)) || str(a.name).localeCompare(str(b.name)); });
@@ -679,14 +424,14 @@
     var logo = safeAsset(ev.logo);
     var dates = [fmt('longday', ev.starts_at), fmt('longday', ev.ends_at)].filter(Boolean);
     if (dates.length === 2 && dates[0] === dates[1]) dates.pop();
-    var email = str(ev.email || (data.config && data.config.email)).trim();
+    var email = str(ev.email || model.config.email).trim();
     var emailOk = /^[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+\.[^\s@<>"'(),;:]+$/.test(email);
     var links = el('div', { class: 'links' }, (ev.links || []).map(function (l) {
       return externalLink(l.url, str(l.label) || 'Website');
     }).concat([externalLink(ev.ticket_url, 'Tickets')]));
     var more = [
       ['Tracks', '#/tracks', tracks.size], ['Rooms', '#/rooms', rooms.size],
-      ['Sponsors', '#/sponsors', (data.sponsors || []).length]
+      ['Sponsors', '#/sponsors', model.sponsors.length]
     ].filter(function (item) { return item[2] > 0; });
     return page('About', [
       el('section', { class: 'detail' }, [
@@ -830,4 +575,4 @@
     if (history.length > 1) history.back(); else location.hash = '#/schedule';
   });
   render();
-})();
+})(window.EventApp = window.EventApp || {});

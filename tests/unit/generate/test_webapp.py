@@ -12,6 +12,7 @@ from build_runner.generate.model import AppConfig, Event, EventModel, Session, S
 from build_runner.generate.webapp import (
     ASSETS_DIR,
     DATA_JS_PREFIX,
+    STATIC_FILES,
     Theme,
     contrast_ratio,
     js_safe_json,
@@ -53,10 +54,10 @@ def model(**event_fields: object) -> EventModel:
     )
 
 
-def test_writes_the_four_files_and_returns_their_paths(tmp_path: Path) -> None:
+def test_writes_the_app_files_and_returns_their_paths(tmp_path: Path) -> None:
     written = write_webapp(model(), tmp_path / "assets")
     names = [p.name for p in written]
-    assert names == ["index.html", "app.css", "app.js", "data.js"]
+    assert names == ["index.html", "app.css", "safe.js", "model.js", "app.js", "data.js"]
     for path in written:
         assert path.parent == tmp_path / "assets"
         assert path.stat().st_size > 0
@@ -151,9 +152,12 @@ def test_index_html_escapes_the_title_and_loads_scripts_as_files() -> None:
     assert "<title>&lt;b&gt;Fest&lt;/b&gt; &amp; Co</title>" in page
     assert "{{" not in page
     scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", page, flags=re.S)
-    assert scripts == ["", ""], "inline scripts would be blocked by the CSP"
-    assert '<script src="data.js"></script>' in page
-    assert page.index('src="data.js"') < page.index('src="app.js"')
+    assert scripts == ["", "", "", ""], "inline scripts would be blocked by the CSP"
+    order = [
+        page.index(f'<script src="{name}"></script>')
+        for name in ("data.js", "safe.js", "model.js", "app.js")
+    ]
+    assert order == sorted(order)
 
 
 def test_index_html_has_the_csp_and_viewport() -> None:
@@ -167,9 +171,10 @@ def test_app_name_from_config_wins_over_event_name() -> None:
     assert "<title>My App</title>" in render_index_html(event_model, Theme())
 
 
-def test_app_js_never_uses_innerhtml_or_eval() -> None:
-    app_js = (ASSETS_DIR / "app.js").read_text(encoding="utf-8")
-    code = re.sub(r"/\*.*?\*/", "", app_js, flags=re.S)
+@pytest.mark.parametrize("script", STATIC_FILES)
+def test_scripts_never_use_innerhtml_or_eval(script: str) -> None:
+    source = (ASSETS_DIR / script).read_text(encoding="utf-8")
+    code = re.sub(r"/\*.*?\*/", "", source, flags=re.S)
     for sink in (
         "innerHTML",
         "outerHTML",
@@ -178,4 +183,4 @@ def test_app_js_never_uses_innerhtml_or_eval() -> None:
         "eval(",
         "new Function",
     ):
-        assert sink not in code, f"app.js uses {sink}"
+        assert sink not in code, f"{script} uses {sink}"
