@@ -19,14 +19,15 @@ MAX_EMAIL = 254
 
 # The same rule as build_runner.generate.apk.identity (the Lambda package cannot import the
 # runner): keep the two in step.
-JAVA_KEYWORDS = frozenset(
-    """abstract assert boolean break byte case catch char class const continue default do double
-    else enum extends final finally float for goto if implements import instanceof int interface
-    long native new package private protected public return short static strictfp super switch
-    synchronized this throw throws transient try void volatile while true false null var yield
-    record sealed permits non-sealed exports module open opens provides requires to transitive
-    uses with""".split()  # noqa: SIM905 - a keyword table reads better as text
-)
+JAVA_KEYWORDS = frozenset((
+    "abstract", "assert", "boolean", "break", "byte", "case", "catch", "char", "class", "const",
+    "continue", "default", "do", "double", "else", "enum", "extends", "final", "finally", "float",
+    "for", "goto", "if", "implements", "import", "instanceof", "int", "interface", "long",
+    "native", "new", "package", "private", "protected", "public", "return", "short", "static",
+    "strictfp", "super", "switch", "synchronized", "this", "throw", "throws", "transient", "try",
+    "void", "volatile", "while", "true", "false", "null", "_",
+))
+
 _SEGMENT_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _COLOR_RE = re.compile(r"#[0-9A-Fa-f]{6}")
 # Deliberately simple: one @, no spaces, a dot in the domain. Delivery is SES's job.
