@@ -292,3 +292,16 @@ class Generator:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def generate(source: str | Path, out_apk: Path, options: GenerateOptions | None = None,
+             log: BuildLog | None = None, *, config: GeneratorConfig | None = None,
+             cancelled: Cancelled = lambda: False) -> GenerateResult:
+    """One build with a generator of its own (started and stopped around it).
+
+    For many builds keep one :class:`Generator` instead: it stays warm. Same errors as
+    :meth:`Generator.generate`.
+    """
+    log = log or BuildLog()
+    with Generator(config or GeneratorConfig(), log=log) as generator:
+        return generator.generate(source, out_apk, options or GenerateOptions(), log, cancelled)

@@ -22,7 +22,12 @@ from build_runner.errors import BuildCancelled, InputError, ToolchainError
 from build_runner.generate.apk.aapt import badging
 from build_runner.generate.apk.signing import ensure_dev_keystore
 from build_runner.generate.model import Event, EventModel, Session
-from build_runner.generate.pipeline import GenerateOptions, Generator, GeneratorConfig
+from build_runner.generate.pipeline import (
+    GenerateOptions,
+    GenerateResult,
+    Generator,
+    GeneratorConfig,
+)
 from build_runner.logs import BuildLog, ListSink
 
 pytestmark = pytest.mark.toolchain
@@ -59,11 +64,10 @@ def generator(cache_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         yield warm
 
 
-def build(generator: Generator, out: Path, options: GenerateOptions | None = None,
-          **kwargs: object) -> tuple[object, ListSink]:
+def build(generator: Generator, out: Path,
+          options: GenerateOptions | None = None) -> tuple[GenerateResult, ListSink]:
     sink = ListSink()
-    result = generator.build_model(MODEL, out, options or GenerateOptions(), BuildLog(sink),
-                                   **kwargs)  # type: ignore[arg-type]
+    result = generator.build_model(MODEL, out, options or GenerateOptions(), BuildLog(sink))
     return result, sink
 
 
@@ -73,7 +77,7 @@ def test_nasty_label_reads_back_exactly_and_the_apk_verifies(generator: Generato
     apk = tmp_path / "app.apk"
     found = badging(apk)
     assert found.label == NASTY
-    assert found.package == result.package  # type: ignore[attr-defined]
+    assert found.package == result.package
     assert found.launchable_activity == "org.apkgen.shell.MainActivity"
     assert (found.min_sdk, found.target_sdk) == ("21", "33")
     assert apksigner_verify(apk) == {"v1": True, "v2": True, "v3": True, "v4": False}
@@ -87,7 +91,7 @@ def test_label_reaches_the_app_unchanged(generator: Generator, tmp_path: Path,
                                          label: str) -> None:
     result, _ = build(generator, tmp_path / "app.apk", GenerateOptions(app_name=label))
     expected = label.strip()
-    assert result.label == expected  # type: ignore[attr-defined]
+    assert result.label == expected
     assert badging(tmp_path / "app.apk").label == expected
     assert APK(str(tmp_path / "app.apk")).get_app_name() == expected
 
@@ -136,7 +140,7 @@ def test_options_set_package_label_and_version(generator: Generator, tmp_path: P
     found = badging(tmp_path / "app.apk")
     assert (found.package, found.label, found.version_code, found.version_name) == (
         "org.example.conf2024", "Conf App", "12", "3.1")
-    assert result.report["summary"]["package"] == "org.example.conf2024"  # type: ignore[attr-defined]
+    assert result.report["summary"]["package"] == "org.example.conf2024"
 
 
 def test_invalid_package_option_is_an_input_error_before_any_work(generator: Generator,

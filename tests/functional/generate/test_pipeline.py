@@ -25,6 +25,7 @@ from build_runner.generate.pipeline import (
     GenerateResult,
     Generator,
     GeneratorConfig,
+    generate,
 )
 from build_runner.generate.source import load_event
 from build_runner.generate.webapp import parse_data_js
@@ -53,9 +54,14 @@ def clock() -> Clock:
 
 
 @pytest.fixture(scope="module")
-def generator(tmp_path_factory: pytest.TempPathFactory, clock: Clock) -> Iterator[Generator]:
-    config = GeneratorConfig(work_dir=tmp_path_factory.mktemp("work"),
-                             cache_dir=tmp_path_factory.mktemp("cache"))
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="module")
+def generator(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path,
+              clock: Clock) -> Iterator[Generator]:
+    config = GeneratorConfig(work_dir=tmp_path_factory.mktemp("work"), cache_dir=cache_dir)
     with Generator(config, clock=clock) as warm:
         yield warm
 
@@ -132,7 +138,8 @@ def test_the_logo_becomes_the_launcher_icon(generator: Generator, tmp_path: Path
     with Image.open(BytesIO(icon)) as image:
         assert image.size == (192, 192)
         # Initials on black would have black at the left edge; the logo leaves it transparent.
-        assert image.convert("RGBA").getpixel((2, 96))[3] == 0
+        alpha = image.convert("RGBA").getchannel("A")
+        assert alpha.getpixel((2, 96)) == 0
 
 
 def test_a_broken_upload_is_an_input_error_and_writes_nothing(generator: Generator,
@@ -156,3 +163,11 @@ def test_cancel_after_the_input_steps_stops_before_the_web_app(generator: Genera
                            after_images)
     assert not (tmp_path / "app.apk").exists()
     assert not list(generator.config.work_dir.iterdir())
+
+
+def test_one_shot_generate_starts_and_stops_its_own_generator(cache_dir: Path,
+                                                              tmp_path: Path) -> None:
+    config = GeneratorConfig(work_dir=tmp_path / "work", cache_dir=cache_dir)
+    result = generate(SPARK, tmp_path / "app.apk", config=config)
+    assert result.label == "Spark Summit 2017"
+    assert apksigner_schemes(tmp_path / "app.apk")["v3"]

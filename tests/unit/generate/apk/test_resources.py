@@ -92,7 +92,7 @@ def test_logo_icon_keeps_the_aspect_ratio_on_transparent_margins(tmp_path: Path)
     assert warning is None
     big = images["xxxhdpi"]
     assert big.getpixel((96, 96)) == (255, 0, 0, 255)
-    assert big.getpixel((96, 5))[3] == 0
+    assert big.getpixel((96, 5)) == (0, 0, 0, 0)
 
 
 def test_unreadable_logo_falls_back_to_initials_with_a_warning(tmp_path: Path) -> None:
