@@ -1,4 +1,5 @@
-# Keeps navigation inside the WebView; http(s) links open in the browser through a VIEW intent.
+# Keeps the app's own pages (file:) inside the WebView; every other link (http, https, mailto,
+# tel, geo ...) opens in the app that handles it, through a VIEW intent.
 .class public Lorg/apkgen/shell/ShellClient;
 .super Landroid/webkit/WebViewClient;
 .source "ShellClient.smali"
@@ -16,10 +17,10 @@
 .method public shouldOverrideUrlLoading(Landroid/webkit/WebView;Ljava/lang/String;)Z
     .registers 6
     if-eqz p2, :in_app
-    const-string v0, "http"
+    const-string v0, "file:"
     invoke-virtual {p2, v0}, Ljava/lang/String;->startsWith(Ljava/lang/String;)Z
     move-result v0
-    if-eqz v0, :in_app
+    if-nez v0, :in_app
 
     new-instance v0, Landroid/content/Intent;
     const-string v1, "android.intent.action.VIEW"
@@ -31,13 +32,13 @@
     :try_start
     invoke-virtual {v1, v0}, Landroid/app/Activity;->startActivity(Landroid/content/Intent;)V
     :try_end
-    .catch Landroid/content/ActivityNotFoundException; {:try_start .. :try_end} :no_browser
+    .catch Landroid/content/ActivityNotFoundException; {:try_start .. :try_end} :no_handler
 
     const/4 v0, 0x1
     return v0
 
-    # No browser installed: let the WebView open the link itself.
-    :no_browser
+    # Nothing handles the link: let the WebView try it itself.
+    :no_handler
     :in_app
     const/4 v0, 0x0
     return v0
