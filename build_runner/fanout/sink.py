@@ -52,7 +52,7 @@ from build_runner.fanout.batching import (
     ViewerQueue,
 )
 from build_runner.fanout.delivery import Outcome, RetryPolicy, deliverable
-from build_runner.fanout.lines import MAX_FRAME_BYTES, LineDict, encode_line, line_dict
+from build_runner.fanout.lines import MAX_FRAME_BYTES, LineDict, encode_record
 from build_runner.fanout.poster import Poster
 from build_runner.logs import LogRecord
 
@@ -243,7 +243,7 @@ class FanoutSink:
             if isinstance(item, Standalone):
                 out.append(item)
                 continue
-            line, data = encode_line(line_dict(item[0], item[1]))
+            line, data = encode_record(item[0], item[1])
             lines.append(line)
             out.append(data)
         if lines:

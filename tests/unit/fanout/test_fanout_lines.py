@@ -10,6 +10,7 @@ from build_runner.fanout.lines import (
     MAX_LINE_BYTES,
     Sequencer,
     encode_line,
+    encode_record,
     line_dict,
 )
 from build_runner.logs import LogRecord
@@ -66,3 +67,25 @@ def test_refuses_a_limit_that_no_line_can_meet() -> None:
     line = line_dict(5, LogRecord("package", "error", "x" * 100, ts=1.0))
     with pytest.raises(ValueError, match="raise max_bytes"):
         encode_line(line, max_bytes=20)
+
+
+def test_fast_encoding_is_byte_for_byte_the_json_encoding() -> None:
+    tricky = 'quote " backslash \\ newline \n tab \t control \x01 ✓ é \u2028 emoji 🎉'
+    line = line_dict(3, LogRecord('st"ep', "warning", tricky, ts=1718000000.1239))
+    expected = json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode()
+    assert encode_line(line)[1] == expected
+
+
+def test_undecodable_tool_output_is_kept_with_a_replacement_character() -> None:
+    line = line_dict(4, LogRecord("package", "info", "bad \udcff byte", ts=1.0))
+    kept, data = encode_line(line)
+    assert kept["text"] == "bad ? byte"
+    assert json.loads(data) == kept
+
+
+@pytest.mark.parametrize(
+    "text", ["plain", 'quote " and \\ and ✓ 🎉 \x02', "bad \udcff byte", "z" * 70_000]
+)
+def test_encoding_a_record_equals_encoding_its_line(text: str) -> None:
+    record = LogRecord("sign", "debug", text, ts=1718000000.98765)
+    assert encode_record(9, record) == encode_line(line_dict(9, record))
