@@ -262,8 +262,11 @@ class WarmSigner:
         self._reader = None
 
     def _answer_lines(self, log: BuildLog | None, timeout_s: float, cancelled: Cancelled,
-                      *, ready: bool = False) -> str:
-        """Lines up to the final OK/ERR (or READY) line, logging LOG lines as they come."""
+                      *, ready: bool = False, issues: list[str] | None = None) -> str:
+        """Lines up to the final OK/ERR (or READY) line, logging LOG lines as they come.
+
+        The texts of ``LOG error`` lines are also appended to ``issues`` when given.
+        """
         assert self._reader is not None
         other: list[str] = []
         while True:
@@ -286,13 +289,16 @@ class WarmSigner:
                 _, level, text = [*line.split("\t", 2), "", ""][:3]
                 if log:
                     log.log("error" if level == "error" else "warning", f"apksig: {text}")
+                if level == "error" and issues is not None:
+                    issues.append(text)
                 other.append(text)
             else:
                 if log:
                     log.debug(f"apksig: {line}")
                 other.append(line)
 
-    def _request(self, fields: list[str], log: BuildLog | None, cancelled: Cancelled) -> str:
+    def _request(self, fields: list[str], log: BuildLog | None, cancelled: Cancelled,
+                 issues: list[str] | None = None) -> str:
         if any("\t" in f or "\n" in f for f in fields):
             raise ToolchainError("apksigner", "paths must not contain tabs or newlines")
         if self._proc is None or self._proc.poll() is not None:
@@ -306,7 +312,7 @@ class WarmSigner:
             self._kill()
             raise ToolchainError("apksigner", f"signer helper stopped accepting work: {exc}") \
                 from exc
-        answer = self._answer_lines(log, REQUEST_TIMEOUT_S, cancelled)
+        answer = self._answer_lines(log, REQUEST_TIMEOUT_S, cancelled, issues=issues)
         status, _, rest = answer.partition("\t")
         if status != "OK":
             raise ToolchainError("apksigner", f"{fields[0].lower()} failed: {rest}")
@@ -323,9 +329,11 @@ class WarmSigner:
     def verify(self, apk: Path, log: BuildLog | None,
                cancelled: Cancelled = never_cancelled) -> Verification:
         """Verify the signatures of ``apk`` with apksig's ApkVerifier."""
-        rest = self._request(["VERIFY", str(apk.resolve())], log, cancelled)
+        issues: list[str] = []
+        rest = self._request(["VERIFY", str(apk.resolve())], log, cancelled, issues)
         verified, v1, v2, v3, digest = [*rest.split("\t"), "", "", "", "", ""][:5]
-        return Verification(verified == "true", v1 == "true", v2 == "true", v3 == "true", digest)
+        return Verification(verified == "true", v1 == "true", v2 == "true", v3 == "true", digest,
+                            tuple(issues))
 
     def close(self) -> None:
         """Stop the JVM (closing stdin lets it finish on its own; killed if it lingers)."""
