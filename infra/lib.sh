@@ -34,7 +34,7 @@ aws_identity() {
 
 # stack_output STACK KEY: one output of a stack, empty when the stack or output is missing.
 stack_output() {
-  aws cloudformation describe-stacks --stack-name "$1" \
-    --query "Stacks[0].Outputs[?OutputKey=='$2'].OutputValue | [0]" --output text 2>/dev/null \
-    | sed 's/^None$//'
+  { aws cloudformation describe-stacks --stack-name "$1" \
+      --query "Stacks[0].Outputs[?OutputKey=='$2'].OutputValue | [0]" --output text \
+      2>/dev/null || true; } | sed 's/^None$//'
 }

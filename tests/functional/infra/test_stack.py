@@ -15,9 +15,9 @@ from typing import Any
 
 import boto3
 import pytest
-from chalicelib.settings import Settings
 from moto import mock_aws
 
+from chalicelib.settings import Settings
 from infra.assemble import function_ids, load_template, package
 from infra.moto_compat import REASONS, moto_supported_types, strip_for_moto
 from infra.stage import TEMPLATE_PATH

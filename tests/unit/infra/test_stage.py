@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from chalicelib.settings import Settings
 
+from chalicelib.settings import Settings
 from infra import InfraError
 from infra.stage import (
     CONFIG_PATH,
