@@ -10,15 +10,22 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
+import subprocess
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 from bench.measure import RunFigures, ViewerTally, merge
 from bench.procs import Child, free_port, python
 
 VIEWER_PROCESSES = 2
+REPO = Path(__file__).resolve().parents[1]
+APP_SPEC = str(REPO / "chalice_app" / "app.py") + ":app"
+START_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -40,7 +47,7 @@ class System(Protocol):
 
     def start(self) -> None: ...
     def viewer_url(self) -> str: ...
-    def prepare(self, builds: list[str]) -> None: ...
+    def prepare(self, builds: list[str], lines: int, rate: float | None) -> None: ...
     def produce(self, builds: list[str], lines: int, rate: float | None) -> None: ...
     def wait_produced(self, timeout: float) -> None: ...
     def children(self) -> list[Child]: ...
@@ -70,7 +77,7 @@ class FlaskSocketIOBaseline:
     def viewer_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def prepare(self, builds: list[str]) -> None:
+    def prepare(self, builds: list[str], lines: int, rate: float | None) -> None:
         return None  # namespaces need no set-up
 
     def produce(self, builds: list[str], lines: int, rate: float | None) -> None:
@@ -100,10 +107,157 @@ class FlaskSocketIOBaseline:
             self._server.stop()
 
 
+class ApkgenSystem:
+    """apkgen's real log path on loopback.
+
+    Processes: moto's server (DynamoDB: the builds, connections and logs tables, created by
+    ``local_stack.resources``), ``local_ws`` serving the real Chalice app (``$connect`` registers
+    each viewer in the connections table and refuses unknown builds) and its ``@connections``
+    API, and per run one producer (:mod:`bench.apkgen_producer`) driving the runner's
+    ``FanoutHub``/``FanoutSink`` through boto3. The management-API calls are the producer's
+    ``post_to_connection`` attempts.
+    """
+
+    name = "apkgen"
+    viewer_protocol = "apkgen"
+
+    def __init__(self, *, workers: int | None = None) -> None:
+        self.workers = workers
+        self._state = Path(tempfile.mkdtemp(prefix="apkgen-bench-"))
+        self._moto: Child | None = None
+        self._ws: Child | None = None
+        self._producer: Child | None = None
+        self._done: dict[str, Any] | None = None
+        self._next_run: tuple[int, float | None] = (0, None)
+        self.env: dict[str, str] = {}
+        self.ws_url = ""
+
+    def start(self) -> None:
+        import os
+
+        from local_stack.stack import StackOptions, child_environment, resolve_ports, urls_of
+
+        options = resolve_ports(StackOptions(
+            http_port=0, ws_port=0, mgmt_port=0, moto_port=0, runners=0, state_dir=self._state,
+        ))
+        urls = urls_of(options)
+        self.env = child_environment(options, urls, os.environ)
+        self.ws_url = urls.ws_url
+        self._moto = Child("moto", python("-m", "local_stack", "_moto", "--host", options.host,
+                                          "--port", str(options.moto_port)), self.env)
+        self._moto.wait_for_line("READY", START_TIMEOUT_S)
+        self._create_resources()
+        self._ws = Child("local_ws", python(
+            "-m", "local_ws", "--app", APP_SPEC, "--host", options.host,
+            "--ws-port", str(options.ws_port), "--mgmt-port", str(options.mgmt_port),
+            "--stage", options.stage,
+        ), self.env)
+        self._ws.wait_for_line("LOCAL_WS READY", START_TIMEOUT_S)
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """One viewer connects before the measured ones: the app builds its service and boto3
+        clients on its first ``$connect`` (chalicelib.context), and a hundred first connects at
+        once would each build their own and time out the handshakes."""
+        from websockets.sync.client import connect
+
+        build = f"warmup{secrets.token_hex(4)}"
+        self._create_builds([build])
+        with connect(f"{self.ws_url}?build={build}", open_timeout=START_TIMEOUT_S):
+            pass
+
+    def _clients(self) -> Any:
+        import boto3
+
+        from chalicelib.aws import AwsClients
+        from chalicelib.settings import Settings
+
+        settings = Settings.from_env(self.env)
+        session = boto3.session.Session(
+            aws_access_key_id=self.env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=self.env["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=self.env["AWS_SESSION_TOKEN"],
+            region_name=settings.region,
+        )
+        return settings, AwsClients(settings, session=session)
+
+    def _create_resources(self) -> None:
+        from local_stack.resources import create_resources
+
+        settings, clients = self._clients()
+        create_resources(settings, clients)
+
+    def _create_builds(self, builds: list[str]) -> None:
+        from chalicelib.builds import RUNNING, Build, BuildStore
+
+        settings, clients = self._clients()
+        store = BuildStore(clients.dynamodb, settings.builds_table)
+        now = time.time()
+        for build in builds:
+            store.create(Build(build_id=build, created_at=now, updated_at=now, status=RUNNING,
+                               step="package", source={"kind": "upload", "key": "bench.zip"}))
+
+    def viewer_url(self) -> str:
+        return self.ws_url
+
+    def prepare(self, builds: list[str], lines: int, rate: float | None) -> None:
+        """Create the builds (``$connect`` refuses unknown ones); start the producer, which
+        opens a sink per build and waits for :meth:`produce`."""
+        self._create_builds(builds)
+        self._done = None
+        self._next_run = (lines, rate)
+        self._start_producer(builds)
+
+    def _start_producer(self, builds: list[str]) -> None:
+        lines, rate = self._next_run
+        argv = ["-m", "bench.apkgen_producer", "--builds", ",".join(builds),
+                "--lines", str(lines)]
+        if rate:
+            argv += ["--rate", str(rate)]
+        if self.workers:
+            argv += ["--workers", str(self.workers)]
+        if self._producer is not None:
+            self._producer.stop()
+        self._producer = Child("producer", python(*argv), self.env, stdin=subprocess.PIPE)
+        self._producer.wait_for_line("READY", START_TIMEOUT_S)
+
+    def produce(self, builds: list[str], lines: int, rate: float | None) -> None:
+        """Tell the waiting producer to go (it was started by :meth:`prepare`)."""
+        if self._producer is None or self._next_run != (lines, rate):
+            raise RuntimeError("apkgen: produce() must follow prepare() for the same workload")
+        assert self._producer.proc.stdin is not None
+        self._producer.proc.stdin.write("GO\n")
+        self._producer.proc.stdin.flush()
+
+    def wait_produced(self, timeout: float) -> None:
+        if self._producer is None:
+            raise RuntimeError("apkgen: wait_produced() before produce()")
+        line = self._producer.wait_for_line("DONE ", timeout)
+        self._done = json.loads(line.partition("DONE ")[2])
+        if not self._done["drained"] or self._done["persist_failures"]:
+            raise RuntimeError(f"apkgen producer did not drain cleanly: {self._done}")
+
+    def produced(self) -> dict[str, Any] | None:
+        """The producer's counters of the last run (``DONE`` line), once it ended."""
+        return self._done
+
+    def children(self) -> list[Child]:
+        return [c for c in (self._moto, self._ws, self._producer) if c is not None]
+
+    def api_calls(self) -> int | None:
+        return None if self._done is None else int(self._done["api_calls"])
+
+    def stop(self) -> None:
+        for child in (self._producer, self._ws, self._moto):
+            if child is not None:
+                child.stop()
+        shutil.rmtree(self._state, ignore_errors=True)
+
+
 def run_workload(system: System, workload: Workload, timeout: float = 300.0) -> RunFigures:
     """Connect the viewers, start the producers, wait for every line, and count."""
     builds = [f"b{i:03d}{secrets.token_hex(4)}" for i in range(workload.builds)]
-    system.prepare(builds)
+    system.prepare(builds, workload.lines, workload.rate)
     groups = [builds[i::VIEWER_PROCESSES] for i in range(VIEWER_PROCESSES)]
     viewers = [
         Child(
@@ -120,7 +274,6 @@ def run_workload(system: System, workload: Workload, timeout: float = 300.0) -> 
             viewer.wait_for_line("READY", 120)
         for child in [*system.children(), *viewers]:
             child.reset_cpu()
-        calls_before = system.api_calls()
         started_ns = time.time_ns()
         system.produce(builds, workload.lines, workload.rate)
         tallies: list[ViewerTally] = []
@@ -134,16 +287,14 @@ def run_workload(system: System, workload: Workload, timeout: float = 300.0) -> 
                 tally.misrouted = item["misrouted"]
                 tally.latencies_ns = item["latencies_ns"]
                 tally.last_receive_ns = item["last_receive_ns"]
+                tally.frames = item["frames"]
                 tallies.append(tally)
         ended_ns = max((t.last_receive_ns for t in tallies), default=time.time_ns())
-        calls_after = system.api_calls()
-        calls = (
-            None if calls_before is None or calls_after is None else calls_after - calls_before
-        )
+        system.wait_produced(timeout)
         figures = merge(
             system.name, tallies, builds=workload.builds, viewers=workload.viewers,
             lines=workload.lines, rate=workload.rate,
-            elapsed_s=(ended_ns - started_ns) / 1e9, api_calls=calls,
+            elapsed_s=(ended_ns - started_ns) / 1e9, api_calls=system.api_calls(),
         )
         for child in [*system.children(), *viewers]:
             figures.cpu_s[child.name] = child.workload_cpu_s()

@@ -41,6 +41,7 @@ class ViewerTally:
     misrouted: int = 0
     latencies_ns: list[int] = field(default_factory=list)
     last_receive_ns: int = 0
+    frames: int = 0  # WebSocket messages (apkgen) or Socket.IO message events that arrived
 
     def receive(self, line: str, received_ns: int) -> None:
         build, seq, sent_ns = parse_line(line)
@@ -155,5 +156,7 @@ def merge(
         duplicates=sum(t.duplicates for t in tallies),
         out_of_order=sum(t.out_of_order for t in tallies),
         api_calls_per_1000_lines=per_1000(api_calls),
-        frames_per_1000_lines=per_1000(frames),
+        frames_per_1000_lines=per_1000(
+            sum(t.frames for t in tallies) if frames is None else frames
+        ),
     )

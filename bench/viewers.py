@@ -18,6 +18,10 @@ from typing import Any
 
 from bench.measure import ViewerTally
 
+# Hundreds of viewers connect at once; each handshake runs the app's $connect (two DynamoDB
+# calls on moto) in local_ws's worker pool, so the last ones wait their turn.
+OPEN_TIMEOUT_S = 60.0
+
 Connector = Callable[[str, str, ViewerTally, asyncio.Event], Awaitable[None]]
 
 
@@ -25,10 +29,11 @@ async def apkgen_viewer(url: str, build: str, tally: ViewerTally, ready: asyncio
     """A viewer of apkgen's WebSocket protocol: ``log`` messages carry lines in seq order."""
     from websockets.asyncio.client import connect
 
-    async with connect(f"{url}?build={build}", max_size=None) as ws:
+    async with connect(f"{url}?build={build}", max_size=None, open_timeout=OPEN_TIMEOUT_S) as ws:
         ready.set()
         async for raw in ws:
             now = time.time_ns()
+            tally.frames += 1
             message = json.loads(raw)
             if message.get("type") != "log":
                 continue
@@ -47,6 +52,7 @@ async def socketio_viewer(url: str, build: str, tally: ViewerTally, ready: async
     namespace = f"/{build}"
 
     async def on_message(data: str) -> None:
+        tally.frames += 1
         tally.receive(data, time.time_ns())
         if tally.complete:
             done.set()
@@ -89,6 +95,7 @@ def tally_to_json(tally: ViewerTally) -> dict[str, Any]:
         "received": tally.received, "duplicates": tally.duplicates,
         "out_of_order": tally.out_of_order, "misrouted": tally.misrouted,
         "latencies_ns": tally.latencies_ns, "last_receive_ns": tally.last_receive_ns,
+        "frames": tally.frames,
     }
 
 
