@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from types import FrameType
@@ -34,8 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--once", action="store_true",
                         help="receive once (one long poll), handle what came, then exit")
-    parser.add_argument("--runner-id", help="this runner's name in logs and build items "
-                        "(default: host-pid-random)")
+    parser.add_argument("--runner-id", default=os.environ.get("APKGEN_RUNNER_ID") or None,
+                        help="this runner's name in logs and build items (default: "
+                        "$APKGEN_RUNNER_ID, else host-pid-random)")
     parser.add_argument("--wait", type=int, metavar="S",
                         help="long-poll wait in seconds, 0 to 20 (default 20)")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
