@@ -12,12 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from PIL import Image, ImageColor, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
-from build_runner.errors import InputError
 from build_runner.generate.apk.dex import MAIN_ACTIVITY, SHELL_PACKAGE
 from build_runner.generate.apk.identity import Identity
-from build_runner.generate.problems import Problem
 
 MIN_SDK = 21
 TARGET_SDK = 33
@@ -27,7 +25,8 @@ ICON_SIZES: dict[str, int] = {
 }
 # Share of the icon's side the logo may fill (the rest is transparent margin).
 LOGO_FILL = 0.92
-DEFAULT_PRIMARY = "#3f51b5"
+# Fonts tried for the default icon's initials (Debian's fonts-dejavu-core).
+ICON_FONTS = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),)
 
 MANIFEST_TEMPLATE = """<?xml version="1.0" encoding="utf-8"?>
 <manifest xmlns:android="http://schemas.android.com/apk/res/android"
@@ -102,27 +101,22 @@ def strings_xml(label: str) -> str:
     )
 
 
-def parse_color(value: str | None, field: str, default: str) -> tuple[int, int, int]:
-    """An ``#rrggbb``/``#rgb`` color as RGB; InputError naming ``field`` if it is not one."""
-    text = (value or default).strip()
-    try:
-        if not text.startswith("#") or len(text) not in (4, 7):
-            raise ValueError(text)
-        red, green, blue = ImageColor.getrgb(text)[:3]
-    except ValueError as exc:
-        raise InputError(
-            f"{field} {text!r} is not a color",
-            [Problem("error", "options", field, "is not a color", value,
-                     "use a hex color like #3f51b5")],
-        ) from exc
-    return red, green, blue
-
-
 def initials(label: str) -> str:
-    """Up to two initials of the label's words, for the default icon."""
-    words = [w for w in label.replace("-", " ").split() if w[:1].isalnum()]
-    letters = "".join(w[0] for w in words[:2]).upper()
-    return letters or (label.strip()[:1].upper() or "A")
+    """Up to two initials (the first letter or digit of each word), for the default icon.
+
+    Empty when the label has no letter or digit at all (the icon is then a plain disc).
+    """
+    firsts = [next((ch for ch in word if ch.isalnum()), "")
+              for word in label.replace("-", " ").split()]
+    return "".join(ch for ch in firsts if ch)[:2].upper()
+
+
+def icon_font(size: float) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """A bold font for the initials: DejaVu Sans Bold when installed, else Pillow's own."""
+    for path in ICON_FONTS:
+        if path.is_file():
+            return ImageFont.truetype(str(path), size=round(size))
+    return ImageFont.load_default(size=size)
 
 
 def default_icon(label: str, color: tuple[int, int, int], size: int) -> Image.Image:
@@ -135,8 +129,9 @@ def default_icon(label: str, color: tuple[int, int, int], size: int) -> Image.Im
     luminance = 0.2126 * color[0] + 0.7152 * color[1] + 0.0722 * color[2]
     ink = (0, 0, 0, 255) if luminance > 150 else (255, 255, 255, 255)
     text = initials(label)
-    font = ImageFont.load_default(size=big * (0.42 if len(text) > 1 else 0.5))
-    draw.text((big / 2, big / 2), text, fill=ink, font=font, anchor="mm")
+    if text:
+        font = icon_font(big * (0.42 if len(text) > 1 else 0.5))
+        draw.text((big / 2, big / 2), text, fill=ink, font=font, anchor="mm")
     return image.resize((size, size), Image.Resampling.LANCZOS)
 
 

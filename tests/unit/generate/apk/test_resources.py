@@ -74,7 +74,8 @@ def test_initials_take_the_first_two_words() -> None:
     assert initials("Spark Summit 2017") == "SS"
     assert initials("fossasia") == "F"
     assert initials("🎉 party") == "P"
-    assert initials("🎉") == "🎉"
+    assert initials("Tom's \"Conf\" @2024") == "TC"
+    assert initials("🎉 !!") == ""
 
 
 def test_default_icon_has_every_density_in_the_primary_color() -> None:
