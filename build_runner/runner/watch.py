@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from build_runner.logs import LogRecord
@@ -136,9 +137,7 @@ class Heartbeat:
             self._wake.clear()
             with self._lock:
                 step, self._pending_step = self._pending_step, None
-            if step is not None and not self._call(
-                lambda name=step: self._write_step(name), "step"  # type: ignore[misc]
-            ):
+            if step is not None and not self._call(partial(self._write_step, step), "step"):
                 return
             if self._stop.is_set():
                 return
