@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +90,24 @@ def test_module_entry_point_runs_the_build(environ: dict[str, str], tmp_path: Pa
     assert done.returncode == 0, done.stderr
     assert "package   org.apkgen.event.sparksummit2017." in done.stdout
     assert apk.is_file()
+
+
+def test_missing_android_tool_exits_1_naming_the_package_to_install(
+        environ: dict[str, str], tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("java", "javac", "keytool", "apktool", "zipalign", "apksigner", "bash",
+                 "dirname", "basename", "expr", "ls"):
+        found = shutil.which(tool)
+        assert found, tool
+        (bin_dir / tool).symlink_to(found)
+    done = subprocess.run(
+        [sys.executable, "-m", "build_runner", "generate", str(SPARK), "-o",
+         str(tmp_path / "x.apk")],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        env={**environ, "PATH": str(bin_dir), "HOME": str(tmp_path)},
+    )
+    assert done.returncode == 1, done.stderr
+    assert "error: aapt: aapt is not installed" in done.stderr
+    assert "install the Debian package 'aapt'" in done.stderr
+    assert done.stdout == ""
