@@ -68,8 +68,11 @@ def one_build(generator: Generator, sample: Path, out: Path) -> tuple[float, dic
 
 
 def run(sample: Path = DEFAULT_SAMPLE, *, warm: int = 12, cold: int = 3,
-        cache_dir: Path = DEFAULT_CACHE) -> dict[str, Any]:
-    """Measure cold and warm builds of ``sample``; return the figures."""
+        cache_dir: Path = DEFAULT_CACHE, compare_cli: int = 0) -> dict[str, Any]:
+    """Measure cold and warm builds of ``sample``; return the figures.
+
+    ``compare_cli`` > 0 also times that many builds signed by the apksigner command.
+    """
     with tempfile.TemporaryDirectory(prefix="apkgen-bench-") as tmp:
         work = Path(tmp)
         # First run on a machine: empty cache (apktool assembles the dex, keytool makes the
@@ -105,6 +108,16 @@ def run(sample: Path = DEFAULT_SAMPLE, *, warm: int = 12, cold: int = 3,
                     per_step.setdefault(step, []).append(duration)
             signer = generator.signer_name
         size = (work / "warmup.apk").stat().st_size
+
+        cli_times: list[float] = []
+        if compare_cli:
+            # The same warm builds signed by the apksigner command: what the warm JVM saves.
+            cli_config = GeneratorConfig(work_dir=work / "work", cache_dir=cache_dir,
+                                         warm_signer=False)
+            with Generator(cli_config) as generator:
+                for index in range(compare_cli):
+                    cli_times.append(one_build(generator, sample, work / f"cli-{index}.apk")[0])
+    extra = {"apksigner_command_warm_s": figures(cli_times)} if cli_times else {}
     return {
         "sample": sample.name,
         "apk_bytes": size,
@@ -114,6 +127,7 @@ def run(sample: Path = DEFAULT_SAMPLE, *, warm: int = 12, cold: int = 3,
         "warm_s": figures(warm_times),
         "warm_steps_median_s": {step: statistics.median(v) for step, v in per_step.items()},
         "targets_s": TARGETS_S,
+        **extra,
     }
 
 
@@ -129,6 +143,10 @@ def report(result: dict[str, Any]) -> str:
                      f"≤ {TARGETS_S[mode]}s)")
     lines.append(f"  first run on an empty cache: {result['first_run_empty_cache_s']:.3f}s "
                  "(dex assembly, key creation, helper compilation; once per machine)")
+    if "apksigner_command_warm_s" in result:
+        f = result["apksigner_command_warm_s"]
+        lines.append(f"  with the apksigner command instead of the warm JVM: median "
+                     f"{f['median']:.3f}s  p90 {f['p90']:.3f}s  min {f['min']:.3f}s (n={f['n']})")
     steps = result["warm_steps_median_s"]
     lines.append("  warm steps (median): " + ", ".join(
         f"{step} {seconds * 1000:.0f}ms" for step, seconds in steps.items()))
@@ -142,8 +160,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--warm", type=int, default=12, help="measured warm builds (≥ 10)")
     parser.add_argument("--cold", type=int, default=3, help="cold builds")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--compare-cli", type=int, default=0, metavar="N",
+                        help="also time N builds signed by the apksigner command")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    result = run(args.sample, warm=args.warm, cold=args.cold, cache_dir=args.cache_dir)
+    result = run(args.sample, warm=args.warm, cold=args.cold, cache_dir=args.cache_dir,
+                 compare_cli=args.compare_cli)
     print(report(result))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
