@@ -278,7 +278,8 @@ class FanoutSink:
             logger.exception(
                 "build %s: could not list connections; posting to the ones known", self.build_id
             )
-            listed = list(self._viewers)
+            with self._lock:
+                listed = [c for c, v in self._viewers.items() if not v.gone]
         start: list[str] = []
         with self._lock:
             targets = deliverable(listed, self._gone)

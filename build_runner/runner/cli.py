@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     logger.info("runner %s polling %s", config.runner_id, services.queue.queue_url)
     try:
         runner.run(once=args.once)
+    except Exception as exc:  # only with --once: the loop itself retries
+        logger.error("runner %s stopped: %s: %s", config.runner_id, type(exc).__name__, exc)
+        return 1
     finally:
         hub.close()
         generator.close()

@@ -38,6 +38,7 @@ class RunnerConfig:
     retry_delay_s: int = 30  # a crashed attempt's job reappears after this
     cancel_check_s: float = 1.0  # cancel_requested is read at most this often
     flush_timeout_s: float = 30.0  # how long the final log flush may take
+    error_backoff_s: float = 5.0  # wait after SQS/DynamoDB could not be reached
     work_dir: Path = Path("/tmp/apkgen-work")
 
     @classmethod

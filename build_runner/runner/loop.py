@@ -74,10 +74,23 @@ class Runner:
         self.stopping.set()
 
     def run(self, *, once: bool = False) -> int:
-        """Loop until stopped (or, with ``once``, after one receive); returns the jobs handled."""
+        """Loop until stopped (or, with ``once``, after one receive); returns the jobs handled.
+
+        When SQS or DynamoDB cannot be reached the loop logs it and tries again after
+        ``config.error_backoff_s``; with ``once`` the error is raised instead.
+        """
         handled = 0
         while not self.stopping.is_set():
-            handled += self.poll_once()
+            try:
+                handled += self.poll_once()
+            except Exception:
+                if once:
+                    raise
+                logger.exception(
+                    "runner %s: receiving jobs failed; trying again in %.0f s",
+                    self.config.runner_id, self.config.error_backoff_s,
+                )
+                self.stopping.wait(self.config.error_backoff_s)
             if once:
                 break
         return handled

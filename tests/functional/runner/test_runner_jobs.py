@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
+
+import pytest
 
 from build_runner.errors import InputError, ToolchainError
 from build_runner.generate.problems import Problem
+from chalicelib.errors import StoreError
+from chalicelib.jobs import Job, JobQueue
 from tests.functional.runner.conftest import Stack
 
 
@@ -219,3 +224,31 @@ def test_job_of_an_unknown_build_is_deleted(stack: Stack) -> None:
     [job] = stack.services.queue.receive(0, 1, 30)
     assert stack.runner().handle(job) == "unknown"
     assert stack.queued_jobs() == 0
+
+
+def test_an_unreachable_queue_is_reported_with_its_aws_code(stack: Stack) -> None:
+    stack.services.queue = JobQueue(stack.clients.sqs, stack.services.queue.queue_url + "-gone")
+    with pytest.raises(StoreError, match="receive jobs failed") as caught:
+        stack.runner().run(once=True)
+    assert caught.value.code == "AWS.SimpleQueueService.NonExistentQueue"
+
+
+def test_a_runner_that_cannot_receive_keeps_trying_until_stopped(stack: Stack) -> None:
+    stack.services.queue = JobQueue(stack.clients.sqs, stack.services.queue.queue_url + "-gone")
+    runner = stack.runner(error_backoff_s=0.01)
+    attempts = threading.Semaphore(0)
+    original = stack.services.queue.receive
+
+    class CountingQueue(JobQueue):
+        def receive(self, wait_s: int, max_messages: int, visibility_s: int) -> list[Job]:
+            attempts.release()
+            return original(wait_s, max_messages, visibility_s)
+
+    stack.services.queue = CountingQueue(stack.clients.sqs, stack.services.queue.queue_url)
+    thread = threading.Thread(target=runner.run)
+    thread.start()
+    assert attempts.acquire(timeout=10)
+    assert attempts.acquire(timeout=10)  # it tried again after the failure
+    runner.request_stop()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
