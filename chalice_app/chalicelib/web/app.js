@@ -7,9 +7,10 @@
   var L = window.ApkgenLog;
   var Q = window.ApkgenQr;
   var DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
-  var MAX_LINES_PER_FRAME = 4000;
+  var MAX_LINES_PER_FRAME = 1500;
   var BOTTOM_SLACK_PX = 24;
   var MAX_HIGHLIGHTS = 2000;
+  var LINES_PER_CHUNK = 200;
 
   function $(id) { return document.getElementById(id); }
 
@@ -481,15 +482,13 @@
     var box = $("log");
     var touched = [];
     var items = this.grouper.add(batch);
-    var body = null, group = null, pending = null;
+    var group = null, ui = null;
     for (var i = 0; i < items.length; i++) {
       var item = items[i];
-      if (item.isNew || item.group !== group) {
-        if (pending) body.appendChild(pending);
+      if (item.group !== group) {
         group = item.group;
         if (!this.groupEls[group.index]) this.groupEls[group.index] = this.makeGroup(group, box);
-        body = this.groupEls[group.index].body;
-        pending = document.createDocumentFragment();
+        ui = this.groupEls[group.index];
         touched.push(group);
       }
       var line = item.line;
@@ -498,9 +497,16 @@
         this.firstErrorSeq = line.seq;
         this.updateFirstErrorLink();
       }
-      pending.appendChild(this.makeLine(line));
+      if (!ui.chunk || ui.chunkLines >= LINES_PER_CHUNK) {
+        // Lines live in chunks the browser may skip laying out while off screen
+        // (content-visibility), so a long log costs only what is in view.
+        ui.chunk = el("div", "chunk");
+        ui.chunkLines = 0;
+        ui.body.appendChild(ui.chunk);
+      }
+      ui.chunk.appendChild(this.makeLine(line));
+      ui.chunkLines += 1;
     }
-    if (pending) body.appendChild(pending);
     this.refreshGroups(touched);
     if (this.search.query) this.searchNewLines(batch);
     if (this.targetSeq !== null && $("L" + this.targetSeq)) {
@@ -533,7 +539,8 @@
     var body = el("div", "step-body");
     details.appendChild(body);
     box.appendChild(details);
-    return { details: details, body: body, mark: mark, dur: dur, counts: counts };
+    return { details: details, body: body, mark: mark, dur: dur, counts: counts, chunk: null,
+             chunkLines: 0 };
   };
 
   BuildView.prototype.refreshGroups = function (groups) {
@@ -699,6 +706,17 @@
     $("search-prev").addEventListener("click", function () { if (view) view.step(-1); });
     search.addEventListener("keydown", function (e) {
       if (e.key === "Enter" && e.shiftKey && view) { e.preventDefault(); view.step(-1); }
+    });
+    // After a resize Chromium can leave content-visibility chunks unpainted until the log
+    // scrolls: nudge it by a pixel and back once the new layout is in.
+    var resizeTimer = 0;
+    window.addEventListener("resize", function () {
+      window.clearTimeout(resizeTimer);
+      resizeTimer = window.setTimeout(function () {
+        if (view && view.following) view.scrollToEnd();
+        else box.scrollTop += box.scrollTop > 0 ? -1 : 1;
+        box.dataset.laidOutWidth = String(box.clientWidth);
+      }, 150);
     });
     window.addEventListener("hashchange", function () {
       var m = /^#L(\d+)$/.exec(window.location.hash);

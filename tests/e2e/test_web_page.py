@@ -1,0 +1,272 @@
+"""The organizer's web page against the whole local stack, in headless Chromium.
+
+Each test drives the real page (``GET /``, ``/b/{id}``) served by the app, uploading through the
+presigned S3 POST on moto, following the live log over local_ws, with real runners building
+real APKs. Runners are paused (SIGSTOP) where a test needs the build to wait for the page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import urllib.request
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from local_stack.stack import REPO
+from tests.e2e.harness import E2EStack
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+BUILD_TIMEOUT_MS = 90_000
+ARTIFACTS = REPO / "test-artifacts" / "web"
+
+# Installed before the page's own scripts: notes when the first log line is drawn (and what the
+# status badge said then) and whether the Generate button was ever disabled.
+OBSERVER = """
+window.__seen = {firstLine: null, generateDisabled: false};
+new MutationObserver(() => {
+  const button = document.getElementById('generate');
+  if (button && button.disabled) window.__seen.generateDisabled = true;
+  if (!window.__seen.firstLine && document.querySelector('#log .line')) {
+    window.__seen.firstLine = {t: Date.now() / 1000,
+                               status: document.getElementById('status').dataset.status};
+  }
+}).observe(document, {subtree: true, childList: true, attributes: true});
+"""
+
+
+def edited_zip(source: Path, dest: Path, edit: Callable[[str, Any], Any]) -> Path:
+    """Copy an export zip, passing each JSON file's data through ``edit(name, data)``."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if not info.is_dir() and "/" not in info.filename:
+                try:
+                    parsed = json.loads(data)
+                except ValueError:
+                    parsed = None
+                if parsed is not None:
+                    data = json.dumps(edit(info.filename, parsed)).encode()
+            out.writestr(info, data)
+    return dest
+
+
+@pytest.fixture
+def page(chromium_browser: Browser) -> Iterator[Page]:
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(OBSERVER)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda dialog: errors.append(f"dialog: {dialog.message}") or dialog.dismiss())
+    try:
+        yield page
+        assert errors == [], f"the page raised or opened dialogs: {errors}"
+    finally:
+        context.close()
+
+
+def drawn_seqs(page: Page) -> list[int]:
+    return page.eval_on_selector_all("#log .line", "els => els.map(e => Number(e.id.slice(1)))")
+
+
+def wait_live(page: Page) -> None:
+    """Wait until the page's WebSocket is open and its first resume was answered."""
+    page.wait_for_function(
+        "() => window.apkgenView && apkgenView.ws && apkgenView.ws.readyState === 1"
+        " && apkgenView.follow.status !== null")
+
+
+def wait_status(page: Page, status: str) -> None:
+    expect(page.locator("#status")).to_have_attribute("data-status", status,
+                                                      timeout=BUILD_TIMEOUT_MS)
+
+
+def upload_through_page(page: Page, stack: E2EStack, zip_path: Path) -> str:
+    """Open the upload form, pick ``zip_path``, press Generate; return the new build's id."""
+    page.goto(stack.http_url + "/")
+    page.set_input_files("#file-input", str(zip_path))
+    expect(page.locator("#file-name")).to_contain_text(zip_path.name)
+    page.click("#generate")
+    page.wait_for_url("**/b/*")
+    return page.url.rsplit("/", 1)[1].split("#")[0]
+
+
+def test_uploads_an_export_and_shows_its_log_live_until_a_verified_apk_is_downloadable(
+        page: Page, local_stack: E2EStack, samples_dir: Path, tmp_path: Path) -> None:
+    local_stack.pause_runners()
+    try:
+        build_id = upload_through_page(page, local_stack, samples_dir / "SparkSummit17.zip")
+        wait_live(page)
+        expect(page.locator("#status")).to_have_attribute("data-status", "queued")
+        assert drawn_seqs(page) == []
+    finally:
+        local_stack.resume_runners()
+    wait_status(page, "succeeded")
+    final = local_stack.status(build_id)
+    seen = page.evaluate("window.__seen")
+    assert seen["generateDisabled"], "Generate stayed enabled while the build was created"
+    assert seen["firstLine"]["status"] in ("queued", "running")
+    assert seen["firstLine"]["t"] < final["finished_at"], "no line was shown before the end"
+    assert drawn_seqs(page) == list(range(1, final["last_seq"] + 1))
+    expect(page.locator("#app-details")).to_contain_text(final["artifact"]["package"])
+    expect(page.locator("#app-details")).to_contain_text(final["artifact"]["sha256"])
+    assert page.evaluate("document.getElementById('qr').width") > 100
+
+    href = page.get_attribute("#download-apk", "href")
+    assert href and href.startswith("http")
+    apk = tmp_path / "app.apk"
+    with urllib.request.urlopen(href, timeout=30) as resp:  # the link the page shows
+        apk.write_bytes(resp.read())
+    verify = subprocess.run(["apksigner", "verify", str(apk)], capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert verify.returncode == 0, verify.stderr
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#log").evaluate("box => box.scrollTop = 0")
+    page.screenshot(path=str(ARTIFACTS / "build-succeeded.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    # The page redraws the log for the new width (data-laid-out-width says it has).
+    page.wait_for_function("() => document.getElementById('log').dataset.laidOutWidth"
+                           " === String(document.getElementById('log').clientWidth)")
+    page.screenshot(path=str(ARTIFACTS / "build-succeeded-phone.png"))
+    page.locator("#log").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "build-succeeded-phone-log.png"))
+
+
+def test_shows_a_failed_build_with_the_sessions_path_and_the_bad_value(
+        page: Page, local_stack: E2EStack, samples_dir: Path, tmp_path: Path) -> None:
+    def bad_date(name: str, data: Any) -> Any:
+        if name == "sessions":
+            data[3]["starts-at"] = "2017-13-45T09:00:00-07:00"
+        return data
+
+    bad = edited_zip(samples_dir / "SparkSummit17.zip", tmp_path / "bad-date.zip", bad_date)
+    upload_through_page(page, local_stack, bad)
+    wait_status(page, "failed")
+    failure = page.locator("#failure")
+    expect(failure).to_be_visible()
+    expect(failure).to_contain_text("sessions[3]")
+    expect(failure).to_contain_text("2017-13-45")
+    link = page.locator("#first-error-link")
+    expect(link).to_have_attribute("href", re.compile(r"^#L\d+$"))
+    link.click()
+    target = page.locator(f"#log {link.get_attribute('href')}")
+    expect(target).to_have_class(re.compile(r"\berror\b"))
+    expect(target).to_be_in_viewport()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "build-failed.png"), full_page=True)
+
+
+def test_a_reload_in_the_middle_of_a_build_shows_every_line_exactly_once(
+        page: Page, local_stack: E2EStack, samples_dir: Path) -> None:
+    local_stack.pause_runners()
+    try:
+        build_id = local_stack.create_build(samples_dir / "SparkSummit17.zip")["build_id"]
+        page.goto(f"{local_stack.http_url}/b/{build_id}")
+        wait_live(page)
+    finally:
+        local_stack.resume_runners()
+    page.wait_for_selector("#log .line")
+    local_stack.pause_runners()
+    try:
+        shown = len(drawn_seqs(page))
+        page.reload()
+        wait_live(page)
+        page.wait_for_function(
+            f"() => document.querySelectorAll('#log .line').length >= {shown}")
+    finally:
+        local_stack.resume_runners()
+    wait_status(page, "succeeded")
+    final = local_stack.status(build_id)
+    assert drawn_seqs(page) == list(range(1, final["last_seq"] + 1))
+
+
+def test_reconnects_after_a_dropped_connection_without_gap_or_duplicate(
+        page: Page, local_stack: E2EStack, samples_dir: Path) -> None:
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    local_stack.pause_runners()
+    try:
+        build_id = local_stack.create_build(samples_dir / "SparkSummit17.zip")["build_id"]
+        page.goto(f"{local_stack.http_url}/b/{build_id}")
+        wait_live(page)
+        # The connection drops (the page's socket closes under it) while the build waits.
+        page.evaluate("apkgenView.ws.close()")
+        expect(page.locator("#connection")).to_contain_text("reconnecting")
+        wait_live(page)
+    finally:
+        local_stack.resume_runners()
+    wait_status(page, "succeeded")
+    final = local_stack.status(build_id)
+    assert drawn_seqs(page) == list(range(1, final["last_seq"] + 1))
+    assert len(sockets) >= 2 and all(f"build={build_id}" in url for url in sockets)
+
+
+def test_shows_markup_in_log_lines_as_text(
+        page: Page, local_stack: E2EStack, samples_dir: Path, tmp_path: Path) -> None:
+    payload = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+
+    def evil_name(name: str, data: Any) -> Any:
+        if name == "event":
+            data["name"] = payload + " Summit"
+        return data
+
+    evil = edited_zip(samples_dir / "SparkSummit17.zip", tmp_path / "evil.zip", evil_name)
+    build_id = local_stack.create_build(evil)["build_id"]
+    page.goto(f"{local_stack.http_url}/b/{build_id}")
+    expect(page.locator("#status")).to_have_attribute(
+        "data-status", re.compile("succeeded|failed"), timeout=BUILD_TIMEOUT_MS)
+    lines = page.locator("#log .line .msg", has_text=payload)
+    expect(lines.first).to_be_visible()
+    assert page.locator("#log script, #log img, #success script, #success img").count() == 0
+    # The page's own dialog check (fixture) fails the test if alert() ever ran.
+
+
+def test_finds_text_in_the_log_and_downloads_the_raw_log(
+        page: Page, local_stack: E2EStack, samples_dir: Path) -> None:
+    build_id = local_stack.create_build(samples_dir / "SparkSummit17.zip")["build_id"]
+    final = local_stack.wait_finished(build_id)
+    page.goto(f"{local_stack.http_url}/b/{build_id}#L3")
+    wait_status(page, final["status"])
+    expect(page.locator("#L3")).to_have_class(re.compile(r"\btarget\b"))
+
+    page.fill("#search", "done in")
+    marks = page.locator("#log .line.match")
+    expect(marks.first).to_be_visible()
+    count = marks.count()
+    assert count >= 5
+    expect(page.locator("#search-count")).to_have_text(str(count))
+    page.press("#search", "Enter")
+    expect(page.locator("#search-count")).to_have_text(f"1/{count}")
+    expect(page.locator("#log .line.current")).to_be_in_viewport()
+
+    page.check("#show-ts")
+    expect(page.locator("#L1 .ts")).to_be_visible()
+
+    with page.expect_download() as info:
+        page.click("#download-log")
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    rows = text.splitlines()
+    assert [int(r.split("\t")[0]) for r in rows] == list(range(1, final["last_seq"] + 1))
+    assert info.value.suggested_filename == f"apkgen-{build_id}.log"
+
+
+def test_explains_a_file_that_is_not_a_zip_before_uploading(
+        page: Page, local_stack: E2EStack, tmp_path: Path) -> None:
+    fake = tmp_path / "event.zip"
+    fake.write_text("this is not a zip")
+    page.goto(local_stack.http_url + "/")
+    page.set_input_files("#file-input", str(fake))
+    expect(page.locator("#upload-error")).to_contain_text("is not a zip archive")
+    page.click("#generate")
+    expect(page.locator("#upload-error")).to_contain_text("is not a zip archive")
+    assert page.url.rstrip("/") == local_stack.http_url
