@@ -463,6 +463,8 @@ def test_spark_summit_screens_on_a_phone(
         "Scaling Genetic Data Analysis with Apache Spark"
     )
     expect(phone.locator("section.detail .rich")).to_contain_text("Hail project")
+    phone.locator(".star-wide").click()
+    expect(phone.locator(".star-wide")).to_have_text("★ In my schedule")
     phone.screenshot(path=str(ARTIFACTS / "spark-session.png"))
     phone.get_by_role("link", name=re.compile("Jonathan Bloom")).click()
     # His photo in the sample is a "404: Not Found" text file: initials take its place.
