@@ -7,6 +7,8 @@ FROM debian:bookworm-slim
 
 # The Android toolchain and a JDK from Debian, the same packages as scripts/setup.sh
 # (a unit test compares the lists), Python 3.11, and tini to forward SIGTERM on scale-in.
+# Not pinned (DL3008): bookworm's versions only move for security fixes, which we want.
+# hadolint ignore=DL3008
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         default-jdk-headless \
@@ -44,7 +46,8 @@ RUN chmod 0755 /usr/local/bin/apkgen-runner-entrypoint \
     && useradd --system --uid 10001 --user-group --create-home --home-dir /home/apkgen apkgen \
     && install -d -o apkgen -g apkgen -m 0700 /tmp/apkgen-work
 
-USER apkgen
+# Numeric, so ECS and any runAsNonRoot check can see it is not root.
+USER 10001:10001
 ENV HOME=/home/apkgen \
     APKGEN_WORK_DIR=/tmp/apkgen-work
 ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/apkgen-runner-entrypoint"]
