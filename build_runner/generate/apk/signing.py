@@ -45,8 +45,9 @@ DEV_VALIDITY_DAYS = 10000
 # How long the helper may take to start (JVM + key load) and to answer one request, in seconds.
 START_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 120.0
-# JVM flags for a small, quick-starting helper process.
-JVM_FLAGS = ("-XX:+UseSerialGC", "-Xss1m", "-Xmx512m", "-XX:TieredStopAtLevel=1")
+# JVM flags for the helper: serial GC and a small heap (one request at a time). The full JIT
+# stays on: with C1 only (TieredStopAtLevel=1) warm signing measured about twice as slow.
+JVM_FLAGS = ("-XX:+UseSerialGC", "-Xss1m", "-Xmx512m")
 
 
 @dataclass(frozen=True)
