@@ -1,29 +1,88 @@
-"""``python -m bench [NAME ...]``: run the named benchmarks (all of them without names).
+"""``python -m bench [--only fanout|generation] [--builds B --viewers V --lines L --rate R]
+[--quick] [--baselines eventlet,threading]`` (= ``make bench``).
 
-Each entry of :data:`BENCHMARKS` names a module with ``main(argv) -> dict`` that prints its
-figures; add a benchmark by adding a line.
+Runs the benchmarks of :data:`BENCHMARKS` in order (all of them without ``--only``):
+
+* ``fanout``: the build-log fan-out (workload W1 and its variants) through apkgen's real path
+  and through the Flask-SocketIO baseline (bench/baseline/), side by side; prints one table
+  and writes ``bench/results/latest.json`` (see :mod:`bench.report`). ``--builds``,
+  ``--viewers``, ``--lines`` and ``--rate`` run that one workload instead of the default five;
+  ``--quick`` runs a tiny pair (as the test suite does).
+* ``generation``: SparkSummit17 → verified APK, cold and warm (:mod:`bench.generation`);
+  ``--quick`` makes it 2 warm builds and 1 cold.
 """
 
 from __future__ import annotations
 
-import importlib
+import argparse
+import datetime as dt
 import sys
+from typing import Any
 
-BENCHMARKS: dict[str, str] = {
-    "generation": "bench.generation",
-}
+BENCHMARKS: tuple[str, ...] = ("fanout", "generation")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description="apkgen's benchmarks (make bench)."
+    )
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help=f"benchmarks to run (default all: {', '.join(BENCHMARKS)})")
+    parser.add_argument("--only", choices=BENCHMARKS, help="run just this benchmark")
+    parser.add_argument("--builds", type=int, help="fan-out: concurrent builds B")
+    parser.add_argument("--viewers", type=int, help="fan-out: viewers per build V")
+    parser.add_argument("--lines", type=int, help="fan-out: log lines per build L")
+    parser.add_argument("--rate", type=float, help="fan-out: lines/s per build (default: flat out)")
+    parser.add_argument("--quick", action="store_true", help="tiny workloads: proves it works")
+    parser.add_argument("--baselines", default="eventlet,threading",
+                        help="Flask-SocketIO modes to compare with (comma-separated, or 'none')")
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.names if name not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
+    for name in ("builds", "viewers", "lines"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name} must be at least 1, not {value}")
+    if args.rate is not None and args.rate <= 0:
+        parser.error(f"--rate must be a positive number of lines/s, not {args.rate}")
+    modes = tuple(m for m in args.baselines.split(",") if m and m != "none")
+    bad = [m for m in modes if m not in ("eventlet", "threading")]
+    if bad:
+        parser.error(f"--baselines {args.baselines!r}: modes are eventlet, threading or none")
+    args.baseline_modes = modes
+    return args
+
+
+def run_fanout(args: argparse.Namespace) -> dict[str, Any]:
+    """The fan-out benchmark: run, print the table, write latest.json; returns the document."""
+    from bench import fanout, report
+
+    workloads = fanout.suite(builds=args.builds, viewers=args.viewers, lines=args.lines,
+                             rate=args.rate, quick=args.quick)
+    results = fanout.run_suite(workloads, fanout.systems(args.baseline_modes))
+    print(report.table(results))
+    document = report.results_document(results, when=dt.datetime.now(dt.UTC),
+                                       extra={"quick": args.quick})
+    for key, ratio in document["speedups"].items():
+        print(f"apkgen vs {key}: {ratio:.2f}x")
+    print(f"wrote {report.write_results(document)}")
+    return document
+
+
+def run_generation(args: argparse.Namespace) -> dict[str, Any]:
+    from bench import generation
+
+    return generation.main(["--warm", "2", "--cold", "1"] if args.quick else [])
 
 
 def main(argv: list[str] | None = None) -> int:
-    names = (sys.argv[1:] if argv is None else argv) or list(BENCHMARKS)
-    unknown = [name for name in names if name not in BENCHMARKS]
-    if unknown:
-        print(f"unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}",
-              file=sys.stderr)
-        return 2
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    names = [args.only] if args.only else (args.names or list(BENCHMARKS))
+    runners = {"fanout": run_fanout, "generation": run_generation}
     for name in names:
         print(f"== {name}", flush=True)
-        importlib.import_module(BENCHMARKS[name]).main([])
+        runners[name](args)
     return 0
 
 

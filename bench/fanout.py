@@ -303,3 +303,49 @@ def run_workload(system: System, workload: Workload, timeout: float = 300.0) -> 
     finally:
         for viewer in viewers:
             viewer.stop()
+
+
+# -- the suite: which workloads, which systems, and the command line ------------------------------
+
+SATURATED = Workload(builds=50, viewers=2, lines=2000)
+UNSATURATED = Workload(builds=10, viewers=1, lines=1000, rate=200.0)
+SCALING = (Workload(builds=200, viewers=1, lines=2000), Workload(builds=10, viewers=20, lines=2000))
+QUICK = (Workload(builds=3, viewers=2, lines=100), Workload(builds=2, viewers=1, lines=40,
+                                                             rate=200.0))
+BASELINE_MODES = ("eventlet", "threading")
+
+
+def suite(*, builds: int | None = None, viewers: int | None = None, lines: int | None = None,
+          rate: float | None = None, quick: bool = False) -> list[Workload]:
+    """The workloads to run: the issue's five by default (saturated W1, unsaturated, two
+    scaling runs), a tiny pair with ``quick``, or the one workload the options describe."""
+    if quick:
+        return list(QUICK)
+    if builds is None and viewers is None and lines is None and rate is None:
+        return [SATURATED, UNSATURATED, *SCALING]
+    return [Workload(builds=builds or SATURATED.builds, viewers=viewers or SATURATED.viewers,
+                     lines=lines or SATURATED.lines, rate=rate)]
+
+
+def systems(baselines: tuple[str, ...] = BASELINE_MODES) -> list[System]:
+    """apkgen and the Flask-SocketIO baseline in each of ``baselines``' modes."""
+    return [ApkgenSystem(), *(FlaskSocketIOBaseline(mode) for mode in baselines)]
+
+
+def run_suite(workloads: list[Workload], chosen: list[System], *, timeout: float = 300.0,
+              progress: Any = print) -> list[RunFigures]:
+    """Every workload on every system (each system started once); prints one summary line per
+    run through ``progress`` and returns the figures in order."""
+    results: list[RunFigures] = []
+    for system in chosen:
+        system.start()
+        try:
+            for workload in workloads:
+                figures = run_workload(system, workload, timeout)
+                progress(figures.summary())
+                results.append(figures)
+        finally:
+            system.stop()
+    keys = [(w.builds, w.viewers, w.lines, w.rate) for w in workloads]
+    # Grouped by workload, systems side by side (sorted() is stable).
+    return sorted(results, key=lambda f: keys.index((f.builds, f.viewers, f.lines, f.rate)))
