@@ -218,8 +218,9 @@ def related(receiver: str | None, class_name: str | None) -> bool:
     """Whether ``receiver.m()`` may be a call of ``class_name.m`` (see BUILTIN_METHODS)."""
     if receiver is None or class_name is None or receiver in ("self", "cls"):
         return True
-    stem = receiver.strip("_").lower().rstrip("s")
-    return bool(stem) and (stem in class_name.lower() or class_name.lower() in stem)
+    stem = receiver.replace("_", "").lower().rstrip("s")
+    name = class_name.lower()
+    return bool(stem) and (stem in name or name in stem)
 
 
 def _string_arg(call: ast.Call, keyword: str) -> str | None:

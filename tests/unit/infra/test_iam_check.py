@@ -63,6 +63,19 @@ class JobQueue:
         ("sqs", ("sqs:ChangeMessageVisibility",))]
 
 
+def test_a_receiver_named_like_the_class_reaches_its_builtin_named_method():
+    lib = """
+class LogStore:
+    def __init__(self, dynamodb_client):
+        self._db = dynamodb_client
+    def append(self, build_id, lines):
+        self._db.put_item(TableName="t", Item={})
+"""
+    entry = {"sink.py": "def flush(self, lines):\n    self._hub.log_store.append('b', lines)\n"}
+    assert calls(entry, {"lib.py": lib}) == [("dynamodb", ("dynamodb:PutItem",))]
+    assert calls({"x.py": "def f(lines):\n    lines.append(1)\n"}, {"lib.py": lib}) == []
+
+
 def test_knows_the_service_of_a_client_built_directly_or_returned_by_a_factory():
     source = '''
 import boto3
