@@ -12,11 +12,13 @@ import subprocess
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 from androguard.core.apk import APK
 from androguard.core.dex import DEX
+from PIL import Image
 
 from build_runner.errors import BuildCancelled, InputError, ToolchainError
 from build_runner.generate.apk.aapt import badging
@@ -133,6 +135,20 @@ def test_apk_is_aligned_with_resources_arsc_stored(generator: Generator, tmp_pat
     with zipfile.ZipFile(tmp_path / "app.apk") as zf:
         assert zf.getinfo("resources.arsc").compress_type == zipfile.ZIP_STORED
         assert zf.getinfo("classes.dex").compress_type == zipfile.ZIP_DEFLATED
+
+
+def test_hand_made_images_and_logo_go_into_the_apk(generator: Generator, tmp_path: Path) -> None:
+    images = tmp_path / "images"
+    (images / "speakers").mkdir(parents=True)
+    Image.new("RGB", (10, 10), (1, 2, 3)).save(images / "speakers" / "ada.png")
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (300, 300), (250, 0, 0)).save(logo)
+    generator.build_model(MODEL, tmp_path / "app.apk", GenerateOptions(), BuildLog(),
+                          images_dir=images, logo_path=logo)
+    apk = APK(str(tmp_path / "app.apk"))
+    assert "assets/images/speakers/ada.png" in apk.get_files()
+    with Image.open(BytesIO(apk.get_file("res/mipmap-mdpi-v4/ic_launcher.png"))) as icon:
+        assert icon.convert("RGB").getpixel((24, 24)) == (250, 0, 0)
 
 
 def test_options_set_package_label_and_version(generator: Generator, tmp_path: Path) -> None:
