@@ -22,6 +22,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -193,7 +194,22 @@ def package(stage_name: str, out_dir: Path, chalice_dir: Path = CHALICE_DIR) -> 
     problems = check_merged(merged, stage)
     if problems:
         raise InfraError("the merged template is wrong:\n  " + "\n  ".join(problems))
+    prune_deployment_cache(chalice_dir / ".chalice" / "deployments")
     return out_dir / "sam.json"
+
+
+def prune_deployment_cache(
+    directory: Path, keep: int = 2, min_age_s: float = 3600, now: float | None = None
+) -> list[Path]:
+    """Delete the bundles Chalice cached in ``directory`` (one ~17 MB zip per version of the
+    sources, otherwise never removed) except the ``keep`` newest and any younger than
+    ``min_age_s`` (another packaging may be using it); returns what was deleted."""
+    now = time.time() if now is None else now
+    bundles = sorted(directory.glob("*.zip"), key=lambda p: p.stat().st_mtime, reverse=True)
+    stale = [p for p in bundles[keep:] if now - p.stat().st_mtime > min_age_s]
+    for old in stale:
+        old.unlink(missing_ok=True)
+    return stale
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -105,3 +105,21 @@ def test_rename_ref_rewrites_ref_getatt_and_sub_only_for_that_name():
     assert rename_ref(node, "Old", "New") == {
         "a": {"Ref": "New"}, "b": {"Fn::GetAtt": ["New", "Arn"]},
         "c": {"Fn::Sub": "${New}/${New.Arn}/${Older}"}, "d": {"Ref": "Other"}}
+
+
+def test_prune_keeps_only_the_newest_cached_bundles(tmp_path):
+    import os
+
+    from infra.assemble import prune_deployment_cache
+
+    now = 1_000_000.0
+    ages = {"new.zip": 10, "mid.zip": 20, "recent.zip": 30, "old.zip": 7200, "older.zip": 9000}
+    for name, age in ages.items():
+        path = tmp_path / name
+        path.write_bytes(b"zip")
+        os.utime(path, (now - age, now - age))
+    (tmp_path / "notes.txt").write_text("kept: not a bundle")
+    deleted = prune_deployment_cache(tmp_path, keep=2, min_age_s=3600, now=now)
+    assert sorted(p.name for p in deleted) == ["old.zip", "older.zip"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "mid.zip", "new.zip", "notes.txt", "recent.zip"]
