@@ -73,7 +73,8 @@
     function timeRange(session) {
       var start = fmt('time', session.starts_at);
       var end = fmt('time', session.ends_at);
-      return start && end ? start + ' – ' + end : start;
+      // Exports without times give sessions the same start and end: show one time then.
+      return start && end && session.ends_at !== session.starts_at ? start + ' – ' + end : start;
     }
 
     function epoch(iso) {

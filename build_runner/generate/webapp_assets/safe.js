@@ -136,13 +136,24 @@
     return box;
   }
 
-  var plainCache = new Map();
-  /** The text of rich text, for searching. */
+  var ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+  function decodeEntity(match, name) {
+    if (name.charAt(0) !== '#') return ENTITIES[name.toLowerCase()] || match;
+    var hex = name.charAt(1) === 'x' || name.charAt(1) === 'X';
+    var code = parseInt(name.slice(hex ? 2 : 1), hex ? 16 : 10);
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : ' ';
+  }
+
+  /**
+   * The words of rich text, for the search index only: it is never rendered. Tags are cut out
+   * by pattern instead of parsed, so that searching does not make the WebView parse (and
+   * CSP-check the style and on* attributes of) every abstract of the event.
+   */
   function plainText(value) {
     var text = str(value);
-    if (text.indexOf('<') === -1) return text;
-    if (!plainCache.has(text)) plainCache.set(text, parser.parseFromString(text, 'text/html').body.textContent || '');
-    return plainCache.get(text);
+    if (text.indexOf('<') === -1 && text.indexOf('&') === -1) return text;
+    return text.replace(/<[^>]*>/g, ' ').replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, decodeEntity);
   }
 
   EventApp.safe = {
