@@ -252,3 +252,18 @@ def test_a_runner_that_cannot_receive_keeps_trying_until_stopped(stack: Stack) -
     runner.request_stop()
     thread.join(timeout=10)
     assert not thread.is_alive()
+
+
+def test_a_runner_that_lost_its_lease_records_nothing_and_leaves_the_job(stack: Stack) -> None:
+    stack.new_build("b-stolen")
+
+    def steal() -> None:  # the lease lapses (a long pause) and another runner claims the build
+        stack.services.builds.renew_lease("b-stolen", "runner-slow", time.time(), -1)
+        stack.services.builds.claim("b-stolen", "runner-thief", time.time(), 60)
+
+    stack.generator.hooks["validate"] = steal
+    [job] = stack.services.queue.receive(0, 1, 30)
+    assert stack.runner("runner-slow").handle(job) == "lost"
+    build = stack.services.builds.get("b-stolen")
+    assert (build.status, build.runner_id, build.artifact) == ("running", "runner-thief", None)
+    assert stack.queued_jobs() == 1
