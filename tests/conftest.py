@@ -16,7 +16,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import IO
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
@@ -40,7 +40,7 @@ _DEVTOOLS_LINE = re.compile(r"DevTools listening on (ws://\S+)")
 class _StderrWatcher:
     """Drains Chromium's stderr (so it never blocks on a full pipe) and spots the CDP URL."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: IO[str]) -> None:
         self._stream = stream
         self.tail: deque[str] = deque(maxlen=30)
         self.url: str | None = None

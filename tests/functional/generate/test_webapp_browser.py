@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, ViewportSize, expect
 
 from build_runner.generate.model import (
     AppConfig,
@@ -34,7 +34,7 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).parents[3]
 SPARK_ZIP = REPO / ".." / "shared" / "samples" / "open-event" / "SparkSummit17.zip"
 ARTIFACTS = REPO / "test-artifacts" / "webapp"
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 WAIT_MS = 10_000
 CSP_INLINE_REPORTS = (
     "Executing inline event handler violates the following Content Security Policy",
