@@ -404,6 +404,8 @@ def test_search_finds_sessions_by_abstract_and_speaker_name(phone: Page, tmp_pat
     phone.get_by_role("searchbox").fill("lovelace")
     expect(phone.locator(".row-title")).to_have_text(["Ada Lovelace"])
     expect(phone.locator(".card-title")).to_have_text(["Opening keynote", "Rust in the kernel"])
+    phone.get_by_role("searchbox").press("Enter")
+    expect(phone.locator(".row-title")).to_have_text(["Ada Lovelace"])
     phone.get_by_role("searchbox").fill("no such thing")
     expect(phone.get_by_text("Nothing matches")).to_be_visible()
 
