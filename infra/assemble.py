@@ -120,6 +120,15 @@ def merge_template(
                 "Environment": {"Variables": stack_environment()},
             }
         }
+        # The function's log group, so it has a retention (Chalice 1.34's own
+        # log_retention_in_days emits a reference to a resource that does not exist).
+        resources[f"{fid}Logs"] = {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {
+                "LogGroupName": {"Fn::Sub": "/aws/lambda/${" + fid + "}"},
+                "RetentionInDays": {"Ref": "LogRetentionDays"},
+            },
+        }
     outputs = merged.setdefault("Outputs", {})
     outputs["WebsocketManagementUrl"] = {
         "Value": stack_environment()["APKGEN_WS_MANAGEMENT_URL"]

@@ -49,6 +49,9 @@ def test_gives_each_function_the_app_role_and_the_stacks_settings():
         assert "Type" not in fn  # a partial resource: Chalice's own is deep-merged with it
         assert fn["Properties"]["Role"] == {"Fn::GetAtt": ["AppRole", "Arn"]}
         assert fn["Properties"]["Environment"]["Variables"] == stack_environment()
+        logs = merged["Resources"][f"{fid}Logs"]["Properties"]
+        assert logs["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{{fid}}}"}
+        assert logs["RetentionInDays"] == {"Ref": "LogRetentionDays"}
 
 
 def test_refuses_an_app_without_functions():
