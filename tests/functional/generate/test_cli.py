@@ -7,11 +7,17 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
+from androguard.core.apk import APK
 
 from build_runner.generate.cli import main
+from build_runner.generate.webapp import parse_data_js
 
 pytestmark = pytest.mark.toolchain
 
@@ -49,6 +55,58 @@ def test_builds_an_apk_and_prints_the_summary_and_report(environ: dict[str, str]
     assert lines["warnings"] == str(summary["warnings"])
     assert lines["version"] == f"{summary['version_name']} (code {summary['version_code']})"
     assert "▶ sign" in err and "✓ verify" in err
+
+
+API_BASE = "/v1/events/5"
+API_DOCUMENTS: dict[str, Any] = {
+    API_BASE: {"data": {"id": "5", "type": "event", "attributes": {
+        "name": "URL Camp", "starts-at": "2024-06-01T09:00:00+00:00",
+        "ends-at": "2024-06-01T18:00:00+00:00"}}},
+    f"{API_BASE}/sessions": {"data": [{"id": "1", "type": "session", "attributes": {
+        "title": "Fetched keynote", "starts-at": "2024-06-01T09:00:00+00:00",
+        "ends-at": "2024-06-01T10:00:00+00:00"}}]},
+}
+
+
+class ApiHandler(BaseHTTPRequestHandler):
+    """A minimal Open Event API: the event and its sessions; everything else is 404."""
+
+    def do_GET(self) -> None:
+        document = API_DOCUMENTS.get(self.path.split("?")[0])
+        if document is None:
+            self.send_error(404)
+            return
+        body = json.dumps(document).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/vnd.api+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the test reads the build log, not the server's."""
+
+
+@pytest.fixture
+def api_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ApiHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}{API_BASE}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_builds_from_an_api_url(environ: dict[str, str], api_url: str, tmp_path: Path) -> None:
+    apk = tmp_path / "camp.apk"
+    code, out, err = run([api_url, "-o", str(apk)], environ)
+    assert code == 0, err
+    assert "label     URL Camp" in out
+    data = parse_data_js(APK(str(apk)).get_file("assets/data.js").decode())
+    assert [s["title"] for s in data["sessions"]] == ["Fetched keynote"]
 
 
 def test_broken_upload_exits_1_listing_the_errors(environ: dict[str, str],
