@@ -16,11 +16,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from local_stack.stack import REPO
-from tests.e2e.harness import E2EStack
+from local_stack.stack import FAKE_AWS_ENV, REPO
+from tests.e2e.harness import E2EStack, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -58,6 +59,22 @@ def edited_zip(source: Path, dest: Path, edit: Callable[[str, Any], Any]) -> Pat
     return dest
 
 
+def drop_connections(stack: E2EStack, build_id: str) -> list[str]:
+    """Close every viewer of the build from the server side (``DELETE @connections/{id}``)."""
+    client = boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=stack.management_url,
+        region_name=stack.settings.region,
+        aws_access_key_id=FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=FAKE_AWS_ENV["AWS_SESSION_TOKEN"],
+    )
+    ids = stack.connection_ids(build_id)
+    for connection_id in ids:
+        client.delete_connection(ConnectionId=connection_id)
+    return ids
+
+
 @pytest.fixture
 def page(chromium_browser: Browser) -> Iterator[Page]:
     context = chromium_browser.new_context(viewport={"width": 1280, "height": 900})
@@ -82,12 +99,14 @@ def wait_live(page: Page) -> None:
     """Wait until the page's WebSocket is open and its first resume was answered."""
     page.wait_for_function(
         "() => window.apkgenView && apkgenView.ws && apkgenView.ws.readyState === 1"
-        " && apkgenView.follow.status !== null")
+        " && apkgenView.follow.status !== null"
+    )
 
 
 def wait_status(page: Page, status: str) -> None:
-    expect(page.locator("#status")).to_have_attribute("data-status", status,
-                                                      timeout=BUILD_TIMEOUT_MS)
+    expect(page.locator("#status")).to_have_attribute(
+        "data-status", status, timeout=BUILD_TIMEOUT_MS
+    )
 
 
 def upload_through_page(page: Page, stack: E2EStack, zip_path: Path) -> str:
@@ -101,7 +120,8 @@ def upload_through_page(page: Page, stack: E2EStack, zip_path: Path) -> str:
 
 
 def test_uploads_an_export_and_shows_its_log_live_until_a_verified_apk_is_downloadable(
-        page: Page, local_stack: E2EStack, samples_dir: Path, tmp_path: Path) -> None:
+    page: Page, local_stack: E2EStack, samples_dir: Path, tmp_path: Path
+) -> None:
     local_stack.pause_runners()
     try:
         build_id = upload_through_page(page, local_stack, samples_dir / "SparkSummit17.zip")
@@ -126,8 +146,9 @@ def test_uploads_an_export_and_shows_its_log_live_until_a_verified_apk_is_downlo
     apk = tmp_path / "app.apk"
     with urllib.request.urlopen(href, timeout=30) as resp:  # the link the page shows
         apk.write_bytes(resp.read())
-    verify = subprocess.run(["apksigner", "verify", str(apk)], capture_output=True, text=True,
-                            timeout=120, check=False)
+    verify = subprocess.run(
+        ["apksigner", "verify", str(apk)], capture_output=True, text=True, timeout=120, check=False
+    )
     assert verify.returncode == 0, verify.stderr
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -135,15 +156,18 @@ def test_uploads_an_export_and_shows_its_log_live_until_a_verified_apk_is_downlo
     page.screenshot(path=str(ARTIFACTS / "build-succeeded.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     # The page redraws the log for the new width (data-laid-out-width says it has).
-    page.wait_for_function("() => document.getElementById('log').dataset.laidOutWidth"
-                           " === String(document.getElementById('log').clientWidth)")
+    page.wait_for_function(
+        "() => document.getElementById('log').dataset.laidOutWidth"
+        " === String(document.getElementById('log').clientWidth)"
+    )
     page.screenshot(path=str(ARTIFACTS / "build-succeeded-phone.png"))
     page.locator("#log").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "build-succeeded-phone-log.png"))
 
 
 def test_shows_a_failed_build_with_the_sessions_path_and_the_bad_value(
-        page: Page, local_stack: E2EStack, samples_dir: Path, tmp_path: Path) -> None:
+    page: Page, local_stack: E2EStack, samples_dir: Path, tmp_path: Path
+) -> None:
     def bad_date(name: str, data: Any) -> Any:
         if name == "sessions":
             data[3]["starts-at"] = "2017-13-45T09:00:00-07:00"
@@ -167,7 +191,8 @@ def test_shows_a_failed_build_with_the_sessions_path_and_the_bad_value(
 
 
 def test_a_reload_in_the_middle_of_a_build_shows_every_line_exactly_once(
-        page: Page, local_stack: E2EStack, samples_dir: Path) -> None:
+    page: Page, local_stack: E2EStack, samples_dir: Path
+) -> None:
     local_stack.pause_runners()
     try:
         build_id = local_stack.create_build(samples_dir / "SparkSummit17.zip")["build_id"]
@@ -181,8 +206,7 @@ def test_a_reload_in_the_middle_of_a_build_shows_every_line_exactly_once(
         shown = len(drawn_seqs(page))
         page.reload()
         wait_live(page)
-        page.wait_for_function(
-            f"() => document.querySelectorAll('#log .line').length >= {shown}")
+        page.wait_for_function(f"() => document.querySelectorAll('#log .line').length >= {shown}")
     finally:
         local_stack.resume_runners()
     wait_status(page, "succeeded")
@@ -191,7 +215,8 @@ def test_a_reload_in_the_middle_of_a_build_shows_every_line_exactly_once(
 
 
 def test_reconnects_after_a_dropped_connection_without_gap_or_duplicate(
-        page: Page, local_stack: E2EStack, samples_dir: Path) -> None:
+    page: Page, local_stack: E2EStack, samples_dir: Path
+) -> None:
     sockets: list[str] = []
     page.on("websocket", lambda ws: sockets.append(ws.url))
     local_stack.pause_runners()
@@ -199,8 +224,9 @@ def test_reconnects_after_a_dropped_connection_without_gap_or_duplicate(
         build_id = local_stack.create_build(samples_dir / "SparkSummit17.zip")["build_id"]
         page.goto(f"{local_stack.http_url}/b/{build_id}")
         wait_live(page)
-        # The connection drops (the page's socket closes under it) while the build waits.
-        page.evaluate("apkgenView.ws.close()")
+        # The server drops the page's connection (DELETE @connections) while the build waits.
+        wait_until(lambda: local_stack.connection_ids(build_id), 30, "the page's WebSocket")
+        drop_connections(local_stack, build_id)
         expect(page.locator("#connection")).to_contain_text("reconnecting")
         wait_live(page)
     finally:
@@ -212,7 +238,8 @@ def test_reconnects_after_a_dropped_connection_without_gap_or_duplicate(
 
 
 def test_shows_markup_in_log_lines_as_text(
-        page: Page, local_stack: E2EStack, samples_dir: Path, tmp_path: Path) -> None:
+    page: Page, local_stack: E2EStack, samples_dir: Path, tmp_path: Path
+) -> None:
     payload = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 
     def evil_name(name: str, data: Any) -> Any:
@@ -224,7 +251,8 @@ def test_shows_markup_in_log_lines_as_text(
     build_id = local_stack.create_build(evil)["build_id"]
     page.goto(f"{local_stack.http_url}/b/{build_id}")
     expect(page.locator("#status")).to_have_attribute(
-        "data-status", re.compile("succeeded|failed"), timeout=BUILD_TIMEOUT_MS)
+        "data-status", re.compile("succeeded|failed"), timeout=BUILD_TIMEOUT_MS
+    )
     lines = page.locator("#log .line .msg", has_text=payload)
     expect(lines.first).to_be_visible()
     assert page.locator("#log script, #log img, #success script, #success img").count() == 0
@@ -232,7 +260,8 @@ def test_shows_markup_in_log_lines_as_text(
 
 
 def test_finds_text_in_the_log_and_downloads_the_raw_log(
-        page: Page, local_stack: E2EStack, samples_dir: Path) -> None:
+    page: Page, local_stack: E2EStack, samples_dir: Path
+) -> None:
     build_id = local_stack.create_build(samples_dir / "SparkSummit17.zip")["build_id"]
     final = local_stack.wait_finished(build_id)
     page.goto(f"{local_stack.http_url}/b/{build_id}#L3")
@@ -261,7 +290,8 @@ def test_finds_text_in_the_log_and_downloads_the_raw_log(
 
 
 def test_explains_a_file_that_is_not_a_zip_before_uploading(
-        page: Page, local_stack: E2EStack, tmp_path: Path) -> None:
+    page: Page, local_stack: E2EStack, tmp_path: Path
+) -> None:
     fake = tmp_path / "event.zip"
     fake.write_text("this is not a zip")
     page.goto(local_stack.http_url + "/")
