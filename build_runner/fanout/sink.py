@@ -207,10 +207,10 @@ class FanoutSink:
             return self._changed.wait_for(self._drained, timeout)
 
     def close(self, timeout: float | None = None) -> bool:
-        """Flush, then refuse further records. Returns whether everything was drained."""
-        drained = self.flush(timeout)
+        """Refuse further records, then flush. Returns whether everything was drained."""
         with self._lock:
             self._closed = True
+        drained = self.flush(timeout)
         if not drained:
             logger.warning("build %s: log fan-out not drained when closing", self.build_id)
         return drained
