@@ -161,6 +161,22 @@ def file_digest(path: Path) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
+def deliver(signed: Path, out_apk: Path) -> None:
+    """Put the APK at ``out_apk`` atomically (a reader never sees half a file).
+
+    ToolchainError (tool ``output``) saying why when the destination cannot be written.
+    """
+    partial = out_apk.with_name(f".{out_apk.name}.partial")
+    try:
+        out_apk.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(signed, partial)
+        partial.replace(out_apk)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ToolchainError("output", f"cannot write the APK to {out_apk}: "
+                             f"{exc.strerror or exc}") from exc
+
+
 class Generator:
     """Builds APKs one at a time, keeping the dex, the key and the signer JVM warm."""
 
@@ -267,10 +283,7 @@ class Generator:
         with log.step("verify"):
             verify.verify_apk(signed, who, self._signer, log, cancelled)
             size, sha256 = file_digest(signed)
-            out_apk.parent.mkdir(parents=True, exist_ok=True)
-            partial = out_apk.with_name(f".{out_apk.name}.partial")
-            shutil.copyfile(signed, partial)
-            partial.replace(out_apk)
+            deliver(signed, out_apk)
             log.info(f"APK written: {out_apk} ({size} bytes, sha256 {sha256})")
         summary = {
             "package": who.package, "label": who.label, "version_code": who.version_code,

@@ -131,6 +131,14 @@ def test_bad_option_exits_1_saying_what_to_fix(environ: dict[str, str], tmp_path
     assert "primary_color" in err and "#rrggbb" in err
 
 
+def test_output_that_is_a_directory_exits_1_saying_so(environ: dict[str, str],
+                                                       tmp_path: Path) -> None:
+    code, out, err = run([str(SPARK), "-o", str(tmp_path)], environ)
+    assert code == 1
+    assert f"cannot write the APK to {tmp_path}" in err
+    assert out == ""
+
+
 def test_missing_output_is_a_usage_error(environ: dict[str, str]) -> None:
     with pytest.raises(SystemExit) as caught:
         run([str(SPARK)], environ)
