@@ -79,9 +79,10 @@ def references(node: Any) -> set[str]:
                 found.add(str(value[0]))
             elif key == "Fn::Sub":
                 text = value[0] if isinstance(value, list) else value
-                found |= {m.split(".")[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", str(text))}
-                if isinstance(value, list) and len(value) > 1:
-                    found |= references(value[1])
+                has_map = isinstance(value, list) and len(value) > 1
+                local: dict[str, Any] = value[1] if has_map else {}
+                names = {m.split(".")[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", str(text))}
+                found |= (names - set(local)) | references(local)
             else:
                 found |= references(value)
     return found

@@ -68,4 +68,5 @@ def test_finds_references_in_ref_getatt_and_both_forms_of_sub():
     node = {"a": {"Ref": "A"}, "b": {"Fn::GetAtt": ["B", "Arn"]},
             "c": {"Fn::Sub": "${C.Arn}/${AWS::Region}/${!Literal}"},
             "d": {"Fn::Sub": ["${x}", {"x": {"Ref": "D"}}]}}
-    assert references(node) == {"A", "B", "C", "AWS::Region", "x", "D"}
+    # ``x`` is the Sub's own variable, not a resource.
+    assert references(node) == {"A", "B", "C", "AWS::Region", "D"}
