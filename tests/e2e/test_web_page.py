@@ -237,6 +237,27 @@ def test_reconnects_after_a_dropped_connection_without_gap_or_duplicate(
     assert len(sockets) >= 2 and all(f"build={build_id}" in url for url in sockets)
 
 
+def test_cancels_a_queued_build_from_the_page(
+        page: Page, local_stack: E2EStack, samples_dir: Path) -> None:
+    local_stack.pause_runners()
+    try:
+        build_id = local_stack.create_build(samples_dir / "SparkSummit17.zip")["build_id"]
+        page.goto(f"{local_stack.http_url}/b/{build_id}")
+        wait_live(page)
+        cancel = page.get_by_role("button", name="Cancel build")
+        expect(cancel).to_be_visible()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "build-queued.png"))
+        cancel.focus()
+        page.keyboard.press("Enter")
+        wait_status(page, "cancelled")
+        expect(page.locator("#failure")).to_contain_text("cancelled")
+        expect(cancel).to_be_hidden()
+        assert local_stack.status(build_id)["status"] == "cancelled"
+    finally:
+        local_stack.resume_runners()
+
+
 def test_shows_markup_in_log_lines_as_text(
     page: Page, local_stack: E2EStack, samples_dir: Path, tmp_path: Path
 ) -> None:

@@ -368,8 +368,13 @@
   BuildView.prototype.renderElapsed = function () {
     var info = this.info || {};
     var start = info.started_at || (this.lines.length ? this.lines[0].ts : null);
-    if (typeof start !== "number") { $("elapsed").textContent = ""; return; }
-    var end = L.TERMINAL[info.status] && typeof info.finished_at === "number" ? info.finished_at : Date.now() / 1000;
+    var now = Date.now() / 1000;
+    if (typeof start !== "number") {
+      var waiting = info.status === "queued" && typeof info.created_at === "number";
+      $("elapsed").textContent = waiting ? "waiting " + L.formatDuration(now - info.created_at) : "";
+      return;
+    }
+    var end = L.TERMINAL[info.status] && typeof info.finished_at === "number" ? info.finished_at : now;
     $("elapsed").textContent = L.formatDuration(end - start);
   };
 
@@ -570,6 +575,7 @@
     var ln = el("a", "ln", line.seq);
     ln.href = "#L" + line.seq;
     ln.setAttribute("aria-label", "Line " + line.seq);
+    ln.tabIndex = -1; // 50 000 links must not fill the tab order; the log itself is focusable
     row.appendChild(ln);
     row.appendChild(el("span", "ts", L.formatTime(line.ts)));
     row.appendChild(el("span", "msg", line.text));
