@@ -45,19 +45,27 @@ class ClientProcess:
 
     def __init__(self, *args: str, cwd: Path) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "apkgen_client", *args], cwd=cwd, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
-            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)})
+            [sys.executable, "-m", "apkgen_client", *args],
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
+        )
         self.out: list[tuple[float, str]] = []
         self.err: list[str] = []
         self.changed = threading.Condition()
         self.closed = 0
         assert self.proc.stdout is not None and self.proc.stderr is not None
         self._threads = [
-            threading.Thread(target=self._read, args=(self.proc.stdout, self.out, True),
-                             daemon=True),
-            threading.Thread(target=self._read, args=(self.proc.stderr, self.err, False),
-                             daemon=True),
+            threading.Thread(
+                target=self._read, args=(self.proc.stdout, self.out, True), daemon=True
+            ),
+            threading.Thread(
+                target=self._read, args=(self.proc.stderr, self.err, False), daemon=True
+            ),
         ]
         for thread in self._threads:
             thread.start()
@@ -73,11 +81,12 @@ class ClientProcess:
 
     def wait_for_err(self, needle: str, timeout: float = 30.0) -> str:
         """Wait until a stderr line contains ``needle``; return that line."""
+
         def found() -> str | None:
             return next((line for line in self.err if needle in line), None)
+
         with self.changed:
-            done = self.changed.wait_for(
-                lambda: found() is not None or self.closed == 2, timeout)
+            done = self.changed.wait_for(lambda: found() is not None or self.closed == 2, timeout)
             if not done:
                 raise AssertionError(f"no {needle!r} on stderr within {timeout} s: {self.err}")
         line = found()
@@ -98,11 +107,13 @@ class ClientProcess:
 def drop_connections(stack: E2EStack, build_id: str) -> list[str]:
     """Close every viewer of the build from the server side (``DELETE @connections/{id}``)."""
     client = boto3.client(
-        "apigatewaymanagementapi", endpoint_url=stack.management_url,
+        "apigatewaymanagementapi",
+        endpoint_url=stack.management_url,
         region_name=stack.settings.region,
         aws_access_key_id=FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
-        aws_session_token=FAKE_AWS_ENV["AWS_SESSION_TOKEN"])
+        aws_session_token=FAKE_AWS_ENV["AWS_SESSION_TOKEN"],
+    )
     ids = stack.connection_ids(build_id)
     for connection_id in ids:
         client.delete_connection(ConnectionId=connection_id)
@@ -115,12 +126,20 @@ def log_seqs(lines: list[str]) -> list[int]:
 
 
 def test_builds_an_export_printing_the_log_live_and_writes_an_apk_that_verifies(
-        local_stack: E2EStack, samples_dir: Path, tmp_path: Path) -> None:
+    local_stack: E2EStack, samples_dir: Path, tmp_path: Path
+) -> None:
     apk = tmp_path / "spark.apk"
     local_stack.pause_runners()
     try:
-        client = ClientProcess("build", str(samples_dir / "SparkSummit17.zip"), "--api",
-                               local_stack.http_url, "-o", str(apk), cwd=tmp_path)
+        client = ClientProcess(
+            "build",
+            str(samples_dir / "SparkSummit17.zip"),
+            "--api",
+            local_stack.http_url,
+            "-o",
+            str(apk),
+            cwd=tmp_path,
+        )
         build_id = client.wait_for_err(" queued").split()[1]
         wait_until(lambda: local_stack.connection_ids(build_id), 30, "the client's WebSocket")
         # The build drops the client's connection while it waits: the client comes back.
@@ -138,8 +157,9 @@ def test_builds_an_export_printing_the_log_live_and_writes_an_apk_that_verifies(
     assert any(line.startswith("── extract") for line in client.stdout_lines)
     assert any("upload [" in line and "100%" in line for line in client.err)
     assert any(line.startswith("Build succeeded") for line in client.err)
-    verify = subprocess.run(["apksigner", "verify", str(apk)], capture_output=True, text=True,
-                            timeout=120, check=False)
+    verify = subprocess.run(
+        ["apksigner", "verify", str(apk)], capture_output=True, text=True, timeout=120, check=False
+    )
     assert verify.returncode == 0, verify.stderr
 
     # The finished build: its whole log again, and its status.
@@ -153,7 +173,8 @@ def test_builds_an_export_printing_the_log_live_and_writes_an_apk_that_verifies(
 
 
 def test_a_bad_export_exits_1_printing_the_error_with_its_json_path(
-        local_stack: E2EStack, samples_dir: Path, tmp_path: Path) -> None:
+    local_stack: E2EStack, samples_dir: Path, tmp_path: Path
+) -> None:
     def bad_date(name: str, data: Any) -> Any:
         if name == "sessions":
             data[3]["starts-at"] = "2017-13-45T09:00:00-07:00"
@@ -169,7 +190,8 @@ def test_a_bad_export_exits_1_printing_the_error_with_its_json_path(
 
 
 def test_a_file_that_is_not_a_zip_exits_2_before_uploading(
-        local_stack: E2EStack, tmp_path: Path) -> None:
+    local_stack: E2EStack, tmp_path: Path
+) -> None:
     fake = tmp_path / "event.zip"
     fake.write_text("not a zip")
     client = ClientProcess("build", str(fake), "--api", local_stack.http_url, cwd=tmp_path)
@@ -178,8 +200,10 @@ def test_a_file_that_is_not_a_zip_exits_2_before_uploading(
 
 
 def test_status_of_an_unknown_build_exits_1_saying_so(
-        local_stack: E2EStack, tmp_path: Path) -> None:
-    client = ClientProcess("status", "NoSuchBuild_0123456789", "--api", local_stack.http_url,
-                           cwd=tmp_path)
+    local_stack: E2EStack, tmp_path: Path
+) -> None:
+    client = ClientProcess(
+        "status", "NoSuchBuild_0123456789", "--api", local_stack.http_url, cwd=tmp_path
+    )
     assert client.finish() == 1
     assert any("HTTP 404" in line for line in client.err), client.err
