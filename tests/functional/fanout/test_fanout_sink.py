@@ -10,10 +10,13 @@ import pytest
 
 from build_runner.fanout import SinkClosed
 from build_runner.fanout.lines import MAX_FRAME_BYTES
+from build_runner.fanout.poster import management_client
 from build_runner.fanout.sink import FanoutHub, FanoutSink
 from build_runner.logs import BuildLog, LogRecord
 from chalicelib.connections import ConnectionStore
 from chalicelib.logstore import LogStore
+from chalicelib.settings import Settings
+from tests.functional.fanout.conftest import FAST_RETRIES
 from tests.functional.fanout.recorder import ConnectionsRecorder
 
 WAIT_S = 20.0
@@ -144,14 +147,14 @@ def test_persistent_throttling_gives_up_on_that_message_only(
 
 
 def test_a_slow_viewer_never_holds_back_the_build_or_the_other_viewers(
-    aws: object, stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder,
-    hub: FanoutHub,
+    stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder
 ) -> None:
     logs, connections = stores
     register(connections, "slow", "slow", "fast")
     gate = recorder.held["slow"] = threading.Event()
-    small = FanoutHub(logs, connections, hub.poster._client, workers=4,
-                      policy=hub.policy, max_backlog_bytes=4096)
+    client = management_client(Settings(ws_management_url=recorder.url))
+    small = FanoutHub(logs, connections, client, workers=4, policy=FAST_RETRIES,
+                      max_backlog_bytes=4096)
     try:
         sink = small.open("slow")
         sink.emit(record(1))
