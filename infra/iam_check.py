@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import pathlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -73,7 +74,8 @@ NOT_CALLS = {"get_waiter", "can_paginate", "close", "meta", "exceptions"}
 # Methods of Python's own types. A call ``x.extend(...)`` reaches a project method of that name
 # only when ``x`` is named like the method's class (``self._jobs`` for ``JobQueue``).
 BUILTIN_METHODS = frozenset(
-    name for t in (list, dict, set, str, bytes) for name in dir(t) if not name.startswith("_")
+    name for t in (list, dict, set, str, bytes, pathlib.Path) for name in dir(t)
+    if not name.startswith("_")
 ) - {"get"}
 
 

@@ -87,9 +87,12 @@ def test_runner_reads_only_uploads_and_writes_only_artifacts():
     assert s["ReadUploads"]["Resource"]["Fn::Sub"].endswith("/uploads/*")
     assert s["WriteArtifacts"]["Action"] == ["s3:PutObject"]
     assert s["WriteArtifacts"]["Resource"]["Fn::Sub"].endswith("/artifacts/*")
+    # Reading artifacts only to presign the download link (see the template's comment).
+    assert s["PresignDownloads"]["Action"] == ["s3:GetObject"]
+    assert s["PresignDownloads"]["Resource"]["Fn::Sub"].endswith("/artifacts/*")
     s3_statements = [x for x in s.values() if any(a.startswith("s3:") for a in x["Action"])]
     assert {x["Sid"] for x in s3_statements} == {"ReadUploads", "WriteArtifacts",
-                                                 "ListForNotFound"}
+                                                 "PresignDownloads", "ListForNotFound"}
 
 
 @pytest.mark.parametrize("role", ["AppRole", "RunnerTaskRole"])
