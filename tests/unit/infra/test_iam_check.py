@@ -147,3 +147,16 @@ def test_hints_read_the_service_from_a_receivers_name():
 def test_every_aws_call_in_the_repo_is_allowed_by_its_components_role():
     findings = check_repo(REPO, load_template())
     assert findings == [], "\n".join(map(str, findings))
+
+
+def test_a_path_exists_does_not_reach_a_store_method_named_exists():
+    lib = """
+class UploadStore:
+    def __init__(self, s3_client):
+        self._s3 = s3_client
+    def exists(self, key):
+        self._s3.head_object(Bucket="b", Key=key)
+"""
+    assert calls({"x.py": "def f(path):\n    path.exists()\n"}, {"lib.py": lib}) == []
+    assert calls({"x.py": "def f(s):\n    s._uploads.exists('k')\n"}, {"lib.py": lib}) == [
+        ("s3", ("s3:GetObject", "s3:ListBucket"))]
