@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import subprocess
 import urllib.request
 import zipfile
@@ -308,6 +309,37 @@ def test_finds_text_in_the_log_and_downloads_the_raw_log(
     rows = text.splitlines()
     assert [int(r.split("\t")[0]) for r in rows] == list(range(1, final["last_seq"] + 1))
     assert info.value.suggested_filename == f"apkgen-{build_id}.log"
+
+
+def test_builds_from_a_pasted_api_url_with_the_chosen_options(
+        page: Page, local_stack: E2EStack) -> None:
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/v1/events/1"
+    page.goto(local_stack.http_url + "/")
+    page.fill("#api-url", url)
+    page.click(".options summary")
+    page.fill("#app-name", "My Event")
+    page.fill("#package-name", "org.example.myevent")
+    page.click("#generate")
+    page.wait_for_url("**/b/*")
+    build_id = page.url.rsplit("/", 1)[1]
+    item = local_stack.build_item(build_id)
+    assert item["source"]["M"]["url"]["S"] == url
+    assert item["options"]["M"]["package_name"]["S"] == "org.example.myevent"
+    wait_status(page, "failed")
+    expect(page.locator("#failure-error")).not_to_be_empty()
+
+
+def test_explains_a_package_name_android_would_refuse_before_sending(
+        page: Page, local_stack: E2EStack) -> None:
+    page.goto(local_stack.http_url + "/")
+    page.fill("#api-url", "https://api.example.org/v1/events/1")
+    page.click(".options summary")
+    page.fill("#package-name", "myevent")
+    page.click("#generate")
+    expect(page.locator("#upload-error")).to_contain_text("is not an Android package name")
+    assert "/b/" not in page.url
 
 
 def test_explains_a_file_that_is_not_a_zip_before_uploading(
