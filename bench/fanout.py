@@ -26,6 +26,8 @@ VIEWER_PROCESSES = 2
 REPO = Path(__file__).resolve().parents[1]
 APP_SPEC = str(REPO / "chalice_app" / "app.py") + ":app"
 START_TIMEOUT_S = 60.0
+# Runner processes sharing the builds (each its own FanoutHub), one per core here.
+DEFAULT_PRODUCERS = 2
 
 
 @dataclass(frozen=True)
@@ -113,20 +115,24 @@ class ApkgenSystem:
     Processes: moto's server (DynamoDB: the builds, connections and logs tables, created by
     ``local_stack.resources``), ``local_ws`` serving the real Chalice app (``$connect`` registers
     each viewer in the connections table and refuses unknown builds) and its ``@connections``
-    API, and per run one producer (:mod:`bench.apkgen_producer`) driving the runner's
-    ``FanoutHub``/``FanoutSink`` through boto3. The management-API calls are the producer's
-    ``post_to_connection`` attempts.
+    API, and per run ``producers`` producer processes (:mod:`bench.apkgen_producer`), each
+    driving its share of the builds through the runner's ``FanoutHub``/``FanoutSink`` and boto3
+    — as builds are spread over runner processes in production. The management-API calls are
+    the producers' ``post_to_connection`` attempts.
     """
 
     name = "apkgen"
     viewer_protocol = "apkgen"
 
-    def __init__(self, *, workers: int | None = None) -> None:
+    def __init__(self, *, producers: int = DEFAULT_PRODUCERS, workers: int | None = None) -> None:
+        if producers < 1:
+            raise ValueError(f"producers must be at least 1, not {producers}")
+        self.producers = producers
         self.workers = workers
         self._state = Path(tempfile.mkdtemp(prefix="apkgen-bench-"))
         self._moto: Child | None = None
         self._ws: Child | None = None
-        self._producer: Child | None = None
+        self._producers: list[Child] = []
         self._done: dict[str, Any] | None = None
         self._next_run: tuple[int, float | None] = (0, None)
         self.env: dict[str, str] = {}
@@ -210,45 +216,60 @@ class ApkgenSystem:
 
     def _start_producer(self, builds: list[str]) -> None:
         lines, rate = self._next_run
-        argv = ["-m", "bench.apkgen_producer", "--builds", ",".join(builds),
-                "--lines", str(lines)]
-        if rate:
-            argv += ["--rate", str(rate)]
-        if self.workers:
-            argv += ["--workers", str(self.workers)]
-        if self._producer is not None:
-            self._producer.stop()
-        self._producer = Child("producer", python(*argv), self.env, stdin=subprocess.PIPE)
-        self._producer.wait_for_line("READY", START_TIMEOUT_S)
+        for child in self._producers:
+            child.stop()
+        self._producers = []
+        shares = [builds[i::self.producers] for i in range(self.producers)]
+        for index, share in enumerate(s for s in shares if s):
+            argv = ["-m", "bench.apkgen_producer", "--builds", ",".join(share),
+                    "--lines", str(lines)]
+            if rate:
+                argv += ["--rate", str(rate)]
+            if self.workers:
+                argv += ["--workers", str(self.workers)]
+            self._producers.append(
+                Child(f"producer-{index}", python(*argv), self.env, stdin=subprocess.PIPE)
+            )
+        for child in self._producers:
+            child.wait_for_line("READY", START_TIMEOUT_S)
 
     def produce(self, builds: list[str], lines: int, rate: float | None) -> None:
-        """Tell the waiting producer to go (it was started by :meth:`prepare`)."""
-        if self._producer is None or self._next_run != (lines, rate):
+        """Tell the waiting producers to go (they were started by :meth:`prepare`)."""
+        if not self._producers or self._next_run != (lines, rate):
             raise RuntimeError("apkgen: produce() must follow prepare() for the same workload")
-        assert self._producer.proc.stdin is not None
-        self._producer.proc.stdin.write("GO\n")
-        self._producer.proc.stdin.flush()
+        for child in self._producers:
+            assert child.proc.stdin is not None
+            child.proc.stdin.write("GO\n")
+            child.proc.stdin.flush()
 
     def wait_produced(self, timeout: float) -> None:
-        if self._producer is None:
+        if not self._producers:
             raise RuntimeError("apkgen: wait_produced() before produce()")
-        line = self._producer.wait_for_line("DONE ", timeout)
-        self._done = json.loads(line.partition("DONE ")[2])
+        done = []
+        for child in self._producers:
+            line = child.wait_for_line("DONE ", timeout)
+            done.append(json.loads(line.partition("DONE ")[2]))
+        self._done = {
+            key: (all(d[key] for d in done) if key == "drained"
+                  else max(d[key] for d in done) if key.endswith("_s")
+                  else sum(d[key] for d in done))
+            for key in done[0]
+        }
         if not self._done["drained"] or self._done["persist_failures"]:
-            raise RuntimeError(f"apkgen producer did not drain cleanly: {self._done}")
+            raise RuntimeError(f"apkgen producers did not drain cleanly: {done}")
 
     def produced(self) -> dict[str, Any] | None:
-        """The producer's counters of the last run (``DONE`` line), once it ended."""
+        """The producers' counters of the last run (their ``DONE`` lines, summed), once ended."""
         return self._done
 
     def children(self) -> list[Child]:
-        return [c for c in (self._moto, self._ws, self._producer) if c is not None]
+        return [c for c in (self._moto, self._ws, *self._producers) if c is not None]
 
     def api_calls(self) -> int | None:
         return None if self._done is None else int(self._done["api_calls"])
 
     def stop(self) -> None:
-        for child in (self._producer, self._ws, self._moto):
+        for child in (*self._producers, self._ws, self._moto):
             if child is not None:
                 child.stop()
         shutil.rmtree(self._state, ignore_errors=True)

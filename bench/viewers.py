@@ -78,7 +78,21 @@ async def watch(system: str, url: str, builds: list[str], viewers: int, lines: i
         asyncio.create_task(connector(url, t.build, t, r))
         for t, r in zip(tallies, readies, strict=True)
     ]
-    await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), timeout)
+    all_ready = asyncio.ensure_future(asyncio.gather(*(r.wait() for r in readies)))
+    # A viewer that fails to connect ends its task before it is ready: report it at once
+    # rather than waiting for the timeout.
+    await asyncio.wait([all_ready, *tasks], timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    while not all_ready.done():
+        failed = [t for t in tasks if t.done() and (t.cancelled() or t.exception() is not None)]
+        if failed:
+            all_ready.cancel()
+            raise RuntimeError(f"{len(failed)} viewer(s) could not connect: "
+                               f"{failed[0].exception()!r}")
+        pending = [t for t in tasks if not t.done()]
+        done, _ = await asyncio.wait([all_ready, *pending], timeout=timeout,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if not done:
+            raise TimeoutError(f"viewers not all connected after {timeout}s")
     print("READY", flush=True)
     _, pending = await asyncio.wait(tasks, timeout=timeout)
     for task in pending:

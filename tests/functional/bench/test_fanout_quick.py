@@ -59,7 +59,7 @@ def test_apkgen_counts_management_calls_and_frames_and_batches_lines(
 ) -> None:
     flat_out = next(f for f in results if f.name == "apkgen" and f.rate is None)
     processes = set(flat_out.cpu_s)
-    assert {"moto", "local_ws", "producer", "viewers-0"} <= processes
+    assert {"moto", "local_ws", "producer-0", "producer-1", "viewers-0"} <= processes
     assert flat_out.api_calls_per_1000_lines is not None
     assert flat_out.frames_per_1000_lines is not None
     # Each post is one frame at one viewer, and a post carries many lines.
