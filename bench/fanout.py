@@ -309,6 +309,7 @@ def run_workload(system: System, workload: Workload, timeout: float = 300.0) -> 
                 tally.latencies_ns = item["latencies_ns"]
                 tally.last_receive_ns = item["last_receive_ns"]
                 tally.frames = item["frames"]
+                tally.disconnects = item["disconnects"]
                 tallies.append(tally)
         ended_ns = max((t.last_receive_ns for t in tallies), default=time.time_ns())
         system.wait_produced(timeout)

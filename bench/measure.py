@@ -42,6 +42,7 @@ class ViewerTally:
     latencies_ns: list[int] = field(default_factory=list)
     last_receive_ns: int = 0
     frames: int = 0  # WebSocket messages (apkgen) or Socket.IO message events that arrived
+    disconnects: int = 0  # the server closed the connection before every line arrived
 
     def receive(self, line: str, received_ns: int) -> None:
         build, seq, sent_ns = parse_line(line)
@@ -98,6 +99,7 @@ class RunFigures:
     out_of_order: int
     api_calls_per_1000_lines: float | None = None
     frames_per_1000_lines: float | None = None
+    disconnects: int = 0
     cpu_s: dict[str, float] = field(default_factory=dict)
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
 
@@ -115,6 +117,7 @@ class RunFigures:
             f"{self.deliveries_per_s:,.0f} deliveries/s p50={self.p50_ms:.1f}ms "
             f"p99={self.p99_ms:.1f}ms lost={self.lost} misrouted={self.misrouted} "
             f"dup={self.duplicates} ooo={self.out_of_order}{calls}"
+            + (f" disconnects={self.disconnects}" if self.disconnects else "")
         )
 
 
@@ -159,4 +162,5 @@ def merge(
         frames_per_1000_lines=per_1000(
             sum(t.frames for t in tallies) if frames is None else frames
         ),
+        disconnects=sum(t.disconnects for t in tallies),
     )

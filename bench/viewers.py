@@ -21,6 +21,8 @@ from bench.measure import ViewerTally
 # Hundreds of viewers connect at once; each handshake runs the app's $connect (two DynamoDB
 # calls on moto) in local_ws's worker pool, so the last ones wait their turn.
 OPEN_TIMEOUT_S = 60.0
+# Once lines stop arriving for this long, the missing ones are counted as lost.
+IDLE_S = 20.0
 
 Connector = Callable[[str, str, ViewerTally, asyncio.Event], Awaitable[None]]
 
@@ -41,6 +43,10 @@ async def apkgen_viewer(url: str, build: str, tally: ViewerTally, ready: asyncio
                 tally.receive(line["text"], now)
             if tally.complete:
                 return
+    if not tally.complete:
+        tally.disconnects += 1
+        print(f"viewer of {build} disconnected by the server after {tally.received} lines",
+              file=sys.stderr)
 
 
 async def socketio_viewer(url: str, build: str, tally: ViewerTally, ready: asyncio.Event) -> None:
@@ -57,7 +63,15 @@ async def socketio_viewer(url: str, build: str, tally: ViewerTally, ready: async
         if tally.complete:
             done.set()
 
+    async def on_disconnect(*_: object) -> None:
+        if not tally.complete:
+            tally.disconnects += 1
+            print(f"viewer of {build} disconnected by the server after {tally.received} lines",
+                  file=sys.stderr)
+        done.set()
+
     client.on("message", on_message, namespace=namespace)
+    client.on("disconnect", on_disconnect, namespace=namespace)
     await client.connect(url, namespaces=[namespace], transports=["websocket"])
     ready.set()
     try:
@@ -94,7 +108,7 @@ async def watch(system: str, url: str, builds: list[str], viewers: int, lines: i
         if not done:
             raise TimeoutError(f"viewers not all connected after {timeout}s")
     print("READY", flush=True)
-    _, pending = await asyncio.wait(tasks, timeout=timeout)
+    pending = await wait_for_lines(tasks, tallies, timeout)
     for task in pending:
         task.cancel()
     for task in tasks:
@@ -103,13 +117,32 @@ async def watch(system: str, url: str, builds: list[str], viewers: int, lines: i
     return tallies
 
 
+async def wait_for_lines(tasks: list[asyncio.Task[None]], tallies: list[ViewerTally],
+                         timeout: float, idle_s: float = IDLE_S) -> set[asyncio.Task[None]]:
+    """Wait until every viewer ended, ``timeout`` passed, or no line arrived for ``idle_s``
+    (lines lost for good); returns the viewers still waiting."""
+    deadline = time.monotonic() + timeout
+    last_count, last_change = -1, time.monotonic()
+    pending = set(tasks)
+    while pending and time.monotonic() < deadline:
+        _, pending = await asyncio.wait(pending, timeout=min(1.0, idle_s))
+        count = sum(t.received for t in tallies)
+        if count != last_count:
+            last_count, last_change = count, time.monotonic()
+        elif time.monotonic() - last_change >= idle_s:
+            print(f"no line for {idle_s:g}s: {len(pending)} viewer(s) stop waiting",
+                  file=sys.stderr)
+            break
+    return pending
+
+
 def tally_to_json(tally: ViewerTally) -> dict[str, Any]:
     return {
         "build": tally.build, "expected": tally.expected, "seen": len(tally.seen),
         "received": tally.received, "duplicates": tally.duplicates,
         "out_of_order": tally.out_of_order, "misrouted": tally.misrouted,
         "latencies_ns": tally.latencies_ns, "last_receive_ns": tally.last_receive_ns,
-        "frames": tally.frames,
+        "frames": tally.frames, "disconnects": tally.disconnects,
     }
 
 
