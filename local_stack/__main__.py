@@ -76,10 +76,14 @@ def main(argv: list[str] | None = None) -> int:
         return serve_http(child.app, child.host, child.port)
     args = parse_args(args_list)
     options = StackOptions(
-        host=args.host, http_port=args.http_port, ws_port=args.ws_port,
-        mgmt_port=args.mgmt_port, moto_port=args.moto_port, runners=args.runners,
+        host=args.host,
+        http_port=args.http_port,
+        ws_port=args.ws_port,
+        mgmt_port=args.mgmt_port,
+        moto_port=args.moto_port,
+        runners=args.runners,
         state_dir=args.state_dir.resolve(),
-    )  # fmt: skip
+    )
     stack = LocalStack(options)
     started = time.monotonic()
 

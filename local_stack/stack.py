@@ -221,8 +221,10 @@ class Child:
         for raw in self.process.stdout:
             line = raw.rstrip("\n")
             self._tail.append(line)
-            if self._ready_prefix and not self._ready.is_set() and line.startswith(
+            if (
                 self._ready_prefix
+                and not self._ready.is_set()
+                and line.startswith(self._ready_prefix)
             ):
                 try:
                     self.ready_info = json.loads(line[len(self._ready_prefix) :])
@@ -311,31 +313,63 @@ class LocalStack:
         try:
             self.moto = Child(
                 "moto",
-                self._python("-m", "local_stack", "_moto", "--host", self.options.host,
-                             "--port", str(self.options.moto_port)),
-                self.env, self._output,
-            )  # fmt: skip
+                self._python(
+                    "-m",
+                    "local_stack",
+                    "_moto",
+                    "--host",
+                    self.options.host,
+                    "--port",
+                    str(self.options.moto_port),
+                ),
+                self.env,
+                self._output,
+            )
             self.moto.wait_ready()
             self.resources = self._create_resources()
             if self.resources.get("queue_url"):
                 self.env["APKGEN_QUEUE_URL"] = str(self.resources["queue_url"])
             ws_args = [
-                "-m", "local_ws", "--app", APP_SPEC, "--host", self.options.host,
-                "--ws-port", str(self.options.ws_port),
-                "--mgmt-port", str(self.options.mgmt_port), "--stage", self.options.stage,
-            ]  # fmt: skip
+                "-m",
+                "local_ws",
+                "--app",
+                APP_SPEC,
+                "--host",
+                self.options.host,
+                "--ws-port",
+                str(self.options.ws_port),
+                "--mgmt-port",
+                str(self.options.mgmt_port),
+                "--stage",
+                self.options.stage,
+            ]
             if self.options.drop_abnormal_disconnects:
                 ws_args.append("--skip-disconnect-on-abnormal-close")
             if self.options.ws_idle_timeout_s is not None:
                 ws_args += ["--idle-timeout", str(self.options.ws_idle_timeout_s)]
-            self.local_ws = Child("local_ws", self._python(*ws_args), self.env, self._output,
-                                  ready_prefix=LOCAL_WS_READY_PREFIX)  # fmt: skip
+            self.local_ws = Child(
+                "local_ws",
+                self._python(*ws_args),
+                self.env,
+                self._output,
+                ready_prefix=LOCAL_WS_READY_PREFIX,
+            )
             self.http = Child(
                 "http",
-                self._python("-m", "local_stack", "_http", "--app", APP_SPEC,
-                             "--host", self.options.host, "--port", str(self.options.http_port)),
-                self.env, self._output,
-            )  # fmt: skip
+                self._python(
+                    "-m",
+                    "local_stack",
+                    "_http",
+                    "--app",
+                    APP_SPEC,
+                    "--host",
+                    self.options.host,
+                    "--port",
+                    str(self.options.http_port),
+                ),
+                self.env,
+                self._output,
+            )
             self.local_ws.wait_ready()
             self.http.wait_ready()
             for _ in range(self.options.runners):
@@ -349,9 +383,9 @@ class LocalStack:
         # Imported here: the resources module pulls in boto3 and chalicelib, which the
         # orchestration itself does not need.
         import boto3
+
         from chalicelib.aws import AwsClients
         from chalicelib.settings import Settings
-
         from local_stack.resources import create_resources
 
         settings = Settings.from_env(self.env)
@@ -384,15 +418,25 @@ class LocalStack:
         child = Child(
             f"runner-{self._runner_count}",
             self._python("-m", "build_runner", "run"),
-            runner_env, self._output, ready_prefix=None,
-        )  # fmt: skip
+            runner_env,
+            self._output,
+            ready_prefix=None,
+        )
         self.runners.append(child)
         return child
 
     def stop(self) -> None:
-        """Stop runners, then the app, local_ws and moto; SIGKILL whatever ignores SIGTERM."""
-        parts = [*reversed(self.runners), self.http, self.local_ws, self.moto]
-        for child in parts:
+        """Stop runners, then the app, local_ws and moto; SIGKILL whatever ignores SIGTERM.
+
+        Runners are signalled together (each may finish an SQS long poll first), so stopping
+        takes one grace period, not one per runner.
+        """
+        runners = [r for r in self.runners if r.alive]
+        for runner in runners:
+            runner.signal(signal.SIGTERM)
+        for runner in self.runners:
+            runner.stop()
+        for child in (self.http, self.local_ws, self.moto):
             if child is not None:
                 child.stop()
 
@@ -453,8 +497,9 @@ def serve_http(app_spec: str, host: str, port: int) -> int:
 def wait_for_signal(stack: LocalStack, on_ready: Callable[[], None]) -> int:
     """Run until SIGINT/SIGTERM or until a part other than a runner dies; then stop all."""
     stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set())
-                for sig in (signal.SIGINT, signal.SIGTERM)}  # fmt: skip
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     status = 0
     try:
         stack.start()
@@ -463,8 +508,10 @@ def wait_for_signal(stack: LocalStack, on_ready: Callable[[], None]) -> int:
             dead = [c for c in (stack.moto, stack.local_ws, stack.http) if c and not c.alive]
             if dead:
                 name, code = dead[0].name, dead[0].process.returncode
-                print(f"local_stack: {name} exited with status {code}; stopping everything",
-                      file=sys.stderr)  # fmt: skip
+                print(
+                    f"local_stack: {name} exited with status {code}; stopping everything",
+                    file=sys.stderr,
+                )
                 status = 1
                 break
     finally:

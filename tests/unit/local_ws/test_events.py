@@ -24,10 +24,20 @@ CONN = ConnectionInfo(
     user_agent="viewer/1",
 )
 CONTEXT_KEYS = {
-    "routeKey", "eventType", "extendedRequestId", "requestTime", "messageDirection", "stage",
-    "connectedAt", "requestTimeEpoch", "identity", "requestId", "domainName", "connectionId",
+    "routeKey",
+    "eventType",
+    "extendedRequestId",
+    "requestTime",
+    "messageDirection",
+    "stage",
+    "connectedAt",
+    "requestTimeEpoch",
+    "identity",
+    "requestId",
+    "domainName",
+    "connectionId",
     "apiId",
-}  # fmt: skip
+}
 
 
 def test_ids_look_like_aws_connection_ids() -> None:
@@ -43,9 +53,13 @@ def test_request_time_uses_api_gateways_format() -> None:
 
 def test_connect_event_has_headers_query_and_request_context() -> None:
     event = connect_event(
-        API, CONN, headers=[("Host", "h"), ("X-Tag", "a"), ("X-Tag", "b")],
-        query_string="build=abc&x=1&x=2", request_id="req", now_ms=1_718_000_000_050,
-    )  # fmt: skip
+        API,
+        CONN,
+        headers=[("Host", "h"), ("X-Tag", "a"), ("X-Tag", "b")],
+        query_string="build=abc&x=1&x=2",
+        request_id="req",
+        now_ms=1_718_000_000_050,
+    )
     assert event["headers"]["X-Tag"] == "b"
     assert event["multiValueHeaders"]["X-Tag"] == ["a", "b"]
     assert event["headers"]["X-Forwarded-For"] == "127.0.0.1"
@@ -62,8 +76,10 @@ def test_connect_event_has_headers_query_and_request_context() -> None:
     assert context["requestTimeEpoch"] == 1_718_000_000_050
     assert context["identity"] == {"sourceIp": "127.0.0.1", "userAgent": "viewer/1"}
     assert (context["stage"], context["domainName"], context["apiId"]) == (
-        "local", "127.0.0.1:8001", "abc123",
-    )  # fmt: skip
+        "local",
+        "127.0.0.1:8001",
+        "abc123",
+    )
 
 
 def test_connect_event_without_query_string_has_no_query_keys() -> None:
@@ -73,15 +89,18 @@ def test_connect_event_without_query_string_has_no_query_keys() -> None:
 
 
 def test_text_message_event_carries_the_body_as_is() -> None:
-    event = message_event(API, CONN, body='{"action": "resume"}', request_id="r",
-                          message_id="m", now_ms=5)  # fmt: skip
+    event = message_event(
+        API, CONN, body='{"action": "resume"}', request_id="r", message_id="m", now_ms=5
+    )
     assert event["body"] == '{"action": "resume"}'
     assert event["isBase64Encoded"] is False
     context = event["requestContext"]
     assert set(context) == CONTEXT_KEYS | {"messageId"}
     assert (context["routeKey"], context["eventType"], context["messageId"]) == (
-        "$default", "MESSAGE", "m",
-    )  # fmt: skip
+        "$default",
+        "MESSAGE",
+        "m",
+    )
 
 
 def test_binary_message_event_is_base64_encoded() -> None:
@@ -91,8 +110,9 @@ def test_binary_message_event_is_base64_encoded() -> None:
 
 
 def test_disconnect_event_has_status_code_reason_and_fixed_headers() -> None:
-    event = disconnect_event(API, CONN, status_code=1001, reason="Going away", request_id="r",
-                             now_ms=9)  # fmt: skip
+    event = disconnect_event(
+        API, CONN, status_code=1001, reason="Going away", request_id="r", now_ms=9
+    )
     context = event["requestContext"]
     assert set(context) == CONTEXT_KEYS | {"disconnectStatusCode", "disconnectReason"}
     assert (context["routeKey"], context["eventType"]) == ("$disconnect", "DISCONNECT")

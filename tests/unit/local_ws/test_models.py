@@ -35,8 +35,9 @@ def info(connection_id: str, connected_at: float) -> ConnectionInfo:
 
 
 def registry(clock: FakeClock, **kwargs: float) -> ConnectionRegistry:
-    return ConnectionRegistry(clock=clock, idle_timeout_s=kwargs.get("idle", 600),
-                              max_duration_s=kwargs.get("max", 7200))  # fmt: skip
+    return ConnectionRegistry(
+        clock=clock, idle_timeout_s=kwargs.get("idle", 600), max_duration_s=kwargs.get("max", 7200)
+    )
 
 
 def test_unknown_connection_is_gone_with_a_hint() -> None:
@@ -91,8 +92,10 @@ def test_idle_connection_expires_after_the_idle_timeout() -> None:
     clock.now = 110.0
     [expiry] = reg.expired()
     assert (expiry.connection.connection_id, expiry.code, expiry.reason) == (
-        "c1", 1001, IDLE_REASON,
-    )  # fmt: skip
+        "c1",
+        1001,
+        IDLE_REASON,
+    )
 
 
 def test_activity_postpones_idle_expiry_but_not_the_maximum_duration() -> None:

@@ -50,8 +50,11 @@ def test_error_response_is_what_botocore_parses() -> None:
 def test_parse_head_reads_request_line_and_lowercases_headers() -> None:
     head = b"POST /local/%40connections/x HTTP/1.1\r\nHost: h\r\nContent-Length: 3"
     assert parse_head(head) == (
-        "POST", "/local/%40connections/x", "HTTP/1.1", {"host": "h", "content-length": "3"},
-    )  # fmt: skip
+        "POST",
+        "/local/%40connections/x",
+        "HTTP/1.1",
+        {"host": "h", "content-length": "3"},
+    )
 
 
 @pytest.mark.parametrize("head", [b"GARBAGE", b"GET / SPDY/3", b"GET / HTTP/1.1\r\nno colon here"])

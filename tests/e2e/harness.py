@@ -1,0 +1,292 @@
+"""What the end-to-end tests drive: the running local stack, and WebSocket viewers.
+
+:class:`E2EStack` is what the session fixture ``local_stack`` yields (see ``conftest.py``):
+the URLs, the settings every part runs with, boto3 clients on moto, small HTTP helpers, and
+control over the runner processes (pause, resume, kill, add).
+
+:class:`Viewer` is a real ``websockets`` client on its own thread, speaking the viewer protocol
+of docs/contracts.md: connect with ``?build=ID``, send ``{"action": "resume", "after": SEQ}``,
+collect ``log``/``status``/``resumed`` messages, dedup lines by seq.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import struct
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from chalicelib.aws import AwsClients
+from chalicelib.settings import Settings
+from local_stack.stack import Child, LocalStack
+
+TERMINAL = ("succeeded", "failed", "cancelled")
+WAIT_S = 60.0
+POLL_S = 0.05
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
+    """Poll ``predicate`` (for state only visible by asking, e.g. DynamoDB) until truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(POLL_S)
+
+
+@dataclass
+class HttpAnswer:
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class E2EStack:
+    """The running stack. Ports are free ones chosen at start; every part is its own process."""
+
+    stack: LocalStack
+    http_url: str
+    ws_url: str
+    management_url: str
+    moto_url: str
+    settings: Settings
+    env: dict[str, str]
+    clients: AwsClients
+    log_path: Path
+
+    # -- HTTP -------------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float = 30.0,
+    ) -> HttpAnswer:
+        """One request to the app; JSON bodies are decoded."""
+        req = urllib.request.Request(
+            self.http_url + path, data=body, method=method, headers=headers or {}
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                raw, status, hdrs = resp.read(), resp.status, dict(resp.headers)
+        except urllib.error.HTTPError as err:
+            raw, status, hdrs = err.read(), err.code, dict(err.headers)
+        try:
+            decoded: Any = json.loads(raw) if raw else None
+        except ValueError:
+            decoded = raw
+        return HttpAnswer(status, decoded, hdrs)
+
+    def create_build(self, zip_path: Path, **options: str) -> dict[str, Any]:
+        """POST /builds with the zip as the body; returns the 201 answer."""
+        query = "&".join(f"{k}={urllib.request.quote(v)}" for k, v in options.items())
+        answer = self.request(
+            "POST",
+            "/builds" + (f"?{query}" if query else ""),
+            zip_path.read_bytes(),
+            {"Content-Type": "application/zip"},
+        )
+        assert answer.status == 201, f"POST /builds answered {answer.status}: {answer.body}"
+        return dict(answer.body)
+
+    def status(self, build_id: str) -> dict[str, Any]:
+        answer = self.request("GET", f"/builds/{build_id}")
+        assert answer.status == 200, f"GET /builds/{build_id} answered {answer.status}"
+        return dict(answer.body)
+
+    def all_logs(self, build_id: str) -> list[dict[str, Any]]:
+        """Every line of the build from ``GET /builds/{id}/logs``, following ``next_after``."""
+        lines: list[dict[str, Any]] = []
+        after = 0
+        while True:
+            answer = self.request("GET", f"/builds/{build_id}/logs?after={after}")
+            assert answer.status == 200, f"GET logs answered {answer.status}: {answer.body}"
+            lines.extend(answer.body["lines"])
+            if not answer.body.get("more"):
+                return lines
+            after = answer.body["next_after"]
+
+    def wait_finished(self, build_id: str, timeout: float = WAIT_S) -> dict[str, Any]:
+        """Wait for a terminal status; returns GET /builds/{id}."""
+        return dict(
+            wait_until(
+                lambda: (s := self.status(build_id))["status"] in TERMINAL and s,
+                timeout,
+                f"build {build_id} to finish",
+            )
+        )
+
+    # -- AWS (moto) --------------------------------------------------------------------------
+    def build_item(self, build_id: str) -> dict[str, Any]:
+        item = self.clients.dynamodb.get_item(
+            TableName=self.settings.builds_table,
+            Key={"build_id": {"S": build_id}},
+            ConsistentRead=True,
+        ).get("Item", {})
+        return dict(item)
+
+    def connection_ids(self, build_id: str) -> list[str]:
+        """The viewers of ``build_id`` registered in the connections table."""
+        items = self.clients.dynamodb.query(
+            TableName=self.settings.connections_table,
+            KeyConditionExpression="build_id = :b",
+            ExpressionAttributeValues={":b": {"S": build_id}},
+            ConsistentRead=True,
+        )["Items"]
+        return [item["connection_id"]["S"] for item in items]
+
+    def send_job(self, build_id: str) -> None:
+        """Put ``{"build_id": ...}`` on the queue (as POST /builds does): a duplicate delivery."""
+        self.clients.sqs.send_message(
+            QueueUrl=self.settings.queue_url, MessageBody=json.dumps({"build_id": build_id})
+        )
+
+    def queue_drained(self) -> bool:
+        attrs = self.clients.sqs.get_queue_attributes(
+            QueueUrl=self.settings.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return all(v == "0" for v in attrs.values())
+
+    # -- Runners ------------------------------------------------------------------------------
+    @property
+    def runners(self) -> list[Child]:
+        return [r for r in self.stack.runners if r.alive]
+
+    def pause_runners(self) -> None:
+        """SIGSTOP every runner (and its tools): nothing is built until :meth:`resume_runners`."""
+        for runner in self.runners:
+            runner.signal(signal.SIGSTOP)
+
+    def resume_runners(self) -> None:
+        for runner in self.runners:
+            runner.signal(signal.SIGCONT)
+
+    def kill_runners(self) -> None:
+        """SIGKILL every runner's process group, as if its machine died."""
+        for runner in self.runners:
+            runner.signal(signal.SIGKILL)
+            runner.process.wait(10)
+
+    def ensure_runners(self, count: int) -> None:
+        """Start runners until ``count`` are alive."""
+        while len(self.runners) < count:
+            self.stack.add_runner()
+
+
+class Viewer:
+    """One viewer of one build, a real WebSocket client on its own thread.
+
+    Order of calls: ``Viewer(...)`` connects and sends the resume (raises
+    ``websockets.exceptions.InvalidStatus`` if the handshake is refused), then
+    :meth:`wait_complete`; :meth:`close` or :meth:`abort` end it.
+    """
+
+    def __init__(self, ws_url: str, build_id: str, *, after: int = 0, name: str = "viewer"):
+        self.build_id = build_id
+        self.after = after
+        self.name = name
+        self.messages: list[dict[str, Any]] = []
+        self.lines: dict[int, dict[str, Any]] = {}
+        # Seqs of log lines in arrival order (duplicates included), and which came live
+        # (after the "resumed" marker).
+        self.arrivals: list[int] = []
+        self.foreign: list[dict[str, Any]] = []
+        self.final_status: dict[str, Any] | None = None
+        self.closed = threading.Event()
+        self._changed = threading.Condition()
+        separator = "&" if "?" in ws_url else "?"
+        url = ws_url if "build=" in ws_url else f"{ws_url}{separator}build={build_id}"
+        self.ws: ClientConnection = connect(url, open_timeout=30)
+        self.ws.send(json.dumps({"action": "resume", "after": after}))
+        self._thread = threading.Thread(target=self._run, name=f"viewer-{name}", daemon=True)
+        self._thread.start()
+
+    @property
+    def max_seq(self) -> int:
+        with self._changed:
+            return max(self.lines, default=0)
+
+    def _run(self) -> None:
+        try:
+            while True:
+                message = json.loads(self.ws.recv())
+                with self._changed:
+                    self.messages.append(message)
+                    if message.get("build") not in (None, self.build_id):
+                        self.foreign.append(message)
+                    if message.get("type") == "log":
+                        for line in message["lines"]:
+                            self.arrivals.append(line["seq"])
+                            self.lines.setdefault(line["seq"], line)
+                    elif message.get("type") == "status" and message["status"] in TERMINAL:
+                        self.final_status = message
+                    self._changed.notify_all()
+        except (ConnectionClosed, OSError):
+            pass  # the socket ended; ``closed`` tells waiters
+        finally:
+            self.closed.set()
+            with self._changed:
+                self._changed.notify_all()
+
+    def _complete(self) -> bool:
+        status = self.final_status
+        return status is not None and all(
+            seq in self.lines for seq in range(self.after + 1, int(status["last_seq"]) + 1)
+        )
+
+    def wait_complete(self, timeout: float = WAIT_S) -> None:
+        """Wait for a terminal status and every line after ``after`` up to its ``last_seq``."""
+        with self._changed:
+            ok = self._changed.wait_for(lambda: self._complete() or self.closed.is_set(), timeout)
+            complete = self._complete()
+        assert ok and complete, (
+            f"{self.name}: incomplete after {timeout:.0f} s (closed={self.closed.is_set()}, "
+            f"final={self.final_status}, have {len(self.lines)} lines up to {self.max_seq})"
+        )
+
+    def wait_resumed(self, timeout: float = WAIT_S) -> None:
+        """Wait for the ``resumed`` marker that ends the answer to our resume request."""
+        with self._changed:
+            ok = self._changed.wait_for(
+                lambda: any(m.get("type") == "resumed" for m in self.messages), timeout
+            )
+        assert ok, f"{self.name}: no 'resumed' after {timeout:.0f} s"
+
+    def wait_lines(self, count: int, timeout: float = WAIT_S) -> None:
+        """Wait until at least ``count`` distinct lines arrived."""
+        with self._changed:
+            ok = self._changed.wait_for(lambda: len(self.lines) >= count, timeout)
+        assert ok, f"{self.name}: fewer than {count} lines after {timeout:.0f} s"
+
+    def log(self) -> list[dict[str, Any]]:
+        """The deduplicated log, in seq order."""
+        with self._changed:
+            return [self.lines[seq] for seq in sorted(self.lines)]
+
+    def close(self) -> None:
+        self.ws.close()
+        self._thread.join(10)
+
+    def abort(self) -> None:
+        """Vanish: reset the TCP connection without a close frame."""
+        sock: socket.socket = self.ws.socket
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+        self._thread.join(10)
