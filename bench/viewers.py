@@ -13,7 +13,7 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from bench.measure import ViewerTally
@@ -24,7 +24,7 @@ OPEN_TIMEOUT_S = 60.0
 # Once lines stop arriving for this long, the missing ones are counted as lost.
 IDLE_S = 20.0
 
-Connector = Callable[[str, str, ViewerTally, asyncio.Event], Awaitable[None]]
+Connector = Callable[[str, str, ViewerTally, asyncio.Event], Coroutine[Any, Any, None]]
 
 
 async def apkgen_viewer(url: str, build: str, tally: ViewerTally, ready: asyncio.Event) -> None:
@@ -88,25 +88,27 @@ async def watch(system: str, url: str, builds: list[str], viewers: int, lines: i
     connector = CONNECTORS[system]
     tallies = [ViewerTally(build, lines) for build in builds for _ in range(viewers)]
     readies = [asyncio.Event() for _ in tallies]
-    tasks = [
+    tasks: list[asyncio.Task[None]] = [
         asyncio.create_task(connector(url, t.build, t, r))
         for t, r in zip(tallies, readies, strict=True)
     ]
-    all_ready = asyncio.ensure_future(asyncio.gather(*(r.wait() for r in readies)))
+    async def connected() -> None:
+        await asyncio.gather(*(r.wait() for r in readies))
+
+    all_ready: asyncio.Task[None] = asyncio.create_task(connected())
     # A viewer that fails to connect ends its task before it is ready: report it at once
     # rather than waiting for the timeout.
-    await asyncio.wait([all_ready, *tasks], timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     while not all_ready.done():
-        failed = [t for t in tasks if t.done() and (t.cancelled() or t.exception() is not None)]
-        if failed:
-            all_ready.cancel()
-            raise RuntimeError(f"{len(failed)} viewer(s) could not connect: "
-                               f"{failed[0].exception()!r}")
-        pending = [t for t in tasks if not t.done()]
-        done, _ = await asyncio.wait([all_ready, *pending], timeout=timeout,
+        connecting = [t for t in tasks if not t.done()]
+        done, _ = await asyncio.wait([all_ready, *connecting], timeout=timeout,
                                      return_when=asyncio.FIRST_COMPLETED)
         if not done:
             raise TimeoutError(f"viewers not all connected after {timeout}s")
+        failed = [t for t in tasks if t.done() and (t.cancelled() or t.exception() is not None)]
+        if failed and not all_ready.done():
+            all_ready.cancel()
+            raise RuntimeError(f"{len(failed)} viewer(s) could not connect: "
+                               f"{failed[0].exception()!r}")
     print("READY", flush=True)
     pending = await wait_for_lines(tasks, tallies, timeout)
     for task in pending:
