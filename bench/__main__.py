@@ -6,7 +6,7 @@ Runs the benchmarks of :data:`BENCHMARKS` in order (all of them without ``--only
 * ``fanout``: the build-log fan-out (workload W1 and its variants) through apkgen's real path
   and through the Flask-SocketIO baseline (bench/baseline/), side by side; prints one table
   and writes ``bench/results/latest.json`` (see :mod:`bench.report`). ``--builds``,
-  ``--viewers``, ``--lines`` and ``--rate`` run that one workload instead of the default five;
+  ``--viewers``, ``--lines`` and ``--rate`` run that one workload instead of the default four;
   ``--quick`` runs a tiny pair (as the test suite does).
 * ``generation``: SparkSummit17 → verified APK, cold and warm (:mod:`bench.generation`);
   ``--quick`` makes it 2 warm builds and 1 cold.

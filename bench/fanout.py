@@ -339,7 +339,7 @@ BASELINE_MODES = ("eventlet", "threading")
 
 def suite(*, builds: int | None = None, viewers: int | None = None, lines: int | None = None,
           rate: float | None = None, quick: bool = False) -> list[Workload]:
-    """The workloads to run: the issue's five by default (saturated W1, unsaturated, two
+    """The workloads to run: the issue's four by default (saturated W1, unsaturated, two
     scaling runs), a tiny pair with ``quick``, or the one workload the options describe."""
     if quick:
         return list(QUICK)
