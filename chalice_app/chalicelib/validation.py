@@ -17,8 +17,8 @@ MAX_PACKAGE_NAME = 255
 MAX_URL = 2000
 MAX_EMAIL = 254
 
-# The same rule as build_runner.generate.apk.identity (the Lambda package cannot import the
-# runner): keep the two in step.
+# Java's reserved words and literals: none may be a part of a package name. The generator
+# (build_runner.generate.apk.identity) uses this same rule.
 JAVA_KEYWORDS = frozenset((
     "abstract", "assert", "boolean", "break", "byte", "case", "catch", "char", "class", "const",
     "continue", "default", "do", "double", "else", "enum", "extends", "final", "finally", "float",
@@ -47,7 +47,7 @@ def package_name_problem(name: str) -> str | None:
     if not name:
         return "is empty"
     if len(name) > MAX_PACKAGE_NAME:
-        return f"is {len(name)} characters long; keep it to {MAX_PACKAGE_NAME}"
+        return f"is {len(name)} characters long; Android allows at most {MAX_PACKAGE_NAME}"
     segments = name.split(".")
     if len(segments) < 2:
         return "needs at least two parts separated by dots, like org.example.myevent"

@@ -17,28 +17,19 @@ from datetime import UTC, datetime
 from build_runner.errors import InputError
 from build_runner.generate.problems import Problem
 
+# One rule for package names, shared with the API's request validation (chalicelib is pure
+# here and deployed with the Lambda functions, which cannot import the runner).
+from chalicelib.validation import JAVA_KEYWORDS, package_name_problem
+
 PACKAGE_PREFIX = "org.apkgen.event"
 # Longest slug segment taken from the event's name.
 SLUG_MAX = 24
-# Android's limits: a package name is at most 255 characters, a version code at most 2100000000.
-PACKAGE_MAX = 255
+# Android's limit on a version code.
 VERSION_CODE_MAX = 2_100_000_000
 VERSION_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 VERSION_NAME_MAX = 64
 LABEL_MAX = 100
 
-# Reserved words and literals: none may be a part of a package name. (Contextual keywords such as
-# ``record`` or ``module`` are legal there and allowed.)
-JAVA_KEYWORDS = frozenset((
-    "abstract", "assert", "boolean", "break", "byte", "case", "catch", "char", "class", "const",
-    "continue", "default", "do", "double", "else", "enum", "extends", "final", "finally", "float",
-    "for", "goto", "if", "implements", "import", "instanceof", "int", "interface", "long",
-    "native", "new", "package", "private", "protected", "public", "return", "short", "static",
-    "strictfp", "super", "switch", "synchronized", "this", "throw", "throws", "transient", "try",
-    "void", "volatile", "while", "true", "false", "null", "_",
-))
-
-_SEGMENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -72,26 +63,6 @@ def event_hash(event_id: str, event_name: str) -> str:
 def derive_package(event_id: str, event_name: str) -> str:
     """The default package name of an event: stable for the same id and name, always valid."""
     return f"{PACKAGE_PREFIX}.{slug(event_name)}.e{event_hash(event_id, event_name)}"
-
-
-def package_name_problem(name: str) -> str | None:
-    """Why ``name`` is not a valid Android package name, or None if it is valid."""
-    if not name:
-        return "is empty"
-    if len(name) > PACKAGE_MAX:
-        return f"is {len(name)} characters long; Android allows at most {PACKAGE_MAX}"
-    segments = name.split(".")
-    if len(segments) < 2:
-        return "needs at least two dot-separated parts, like org.example.myevent"
-    for segment in segments:
-        if not segment:
-            return "has an empty part (two dots in a row, or a dot at the start or end)"
-        if not _SEGMENT.fullmatch(segment):
-            return (f"has the part {segment!r}; each part must start with a letter and "
-                    "contain only ASCII letters, digits and underscores")
-        if segment in JAVA_KEYWORDS:
-            return f"has the part {segment!r}, which is a Java keyword"
-    return None
 
 
 def validate_package(name: str) -> str:

@@ -106,7 +106,7 @@ def test_refuses_a_body_that_is_not_an_object() -> None:
         ("org.exämple.app", "part 'exämple' must start with a letter"),
         ("org.example\n.app", "must start with a letter"),
         ("com.new.app", "part 'new' is a Java keyword"),
-        ("a." + "b" * 300, "is 302 characters long; keep it to 255"),
+        ("a." + "b" * 300, "is 302 characters long; Android allows at most 255"),
     ],
 )
 def test_package_names_follow_the_generators_rule(name: str, problem: str | None) -> None:
@@ -126,15 +126,3 @@ def test_refuses_a_bad_inline_zip(data: bytes, expected: str) -> None:
     with pytest.raises(InvalidRequest) as caught:
         validate_zip_body(data, LIMIT)
     assert expected in str(caught.value)
-
-
-@pytest.mark.parametrize(
-    "name",
-    ["org.example.event", "a.b", "org", "", "org..x", ".org.x", "org.x.", "org.2019.fest",
-     "org.ex-ample.app", "org.exämple.app", "com.new.app", "org.var.x", "org.record.x",
-     "org.non-sealed.x", "org._x.y", "org.x_.y", "A.B", "a." + "b" * 300, "org.example\n.x"],
-)
-def test_accepts_exactly_the_package_names_the_generator_accepts(name: str) -> None:
-    from build_runner.generate.apk.identity import package_name_problem as generator_rule
-
-    assert (package_name_problem(name) is None) == (generator_rule(name) is None)
