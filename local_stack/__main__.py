@@ -20,6 +20,7 @@ from local_stack.stack import (
     LocalStack,
     StackError,
     StackOptions,
+    say,
     serve_http,
     serve_moto,
     wait_for_signal,
@@ -90,15 +91,14 @@ def main(argv: list[str] | None = None) -> int:
     def on_ready() -> None:
         urls = stack.urls
         if args.json:
-            print(READY_PREFIX + json.dumps(urls.as_dict()), flush=True)
-        print(
+            say(READY_PREFIX + json.dumps(urls.as_dict()))
+        say(
             f"\napkgen is running ({time.monotonic() - started:.1f} s to start):\n"
             f"  open       {urls.http_url}/\n"
             f"  WebSocket  {urls.ws_url}\n"
             f"  moto       {urls.moto_url}\n"
             f"  runners    {len(stack.runners)}\n"
-            "Ctrl-C stops everything.\n",
-            flush=True,
+            "Ctrl-C stops everything.\n"
         )
 
     try:

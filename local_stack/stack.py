@@ -28,6 +28,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -40,6 +41,7 @@ READY_PREFIX = "READY "
 LOCAL_WS_READY_PREFIX = "LOCAL_WS READY "
 START_TIMEOUT_S = 60.0
 STOP_GRACE_S = 10.0
+KILL_WAIT_S = 10.0
 TAIL_LINES = 60
 FAKE_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -255,25 +257,36 @@ class Child:
             os.killpg(self.process.pid, sig)
 
     def stop(self, grace_s: float = STOP_GRACE_S) -> int | None:
-        """SIGTERM, then SIGKILL after ``grace_s``; returns the exit status."""
+        """SIGTERM, then SIGKILL after ``grace_s`` (0: at once if still running); returns the
+        exit status."""
         if self.alive:
             self.signal(signal.SIGTERM)
             try:
                 self.process.wait(grace_s)
             except subprocess.TimeoutExpired:
                 self.signal(signal.SIGKILL)
-                self.process.wait(grace_s)
+                self.process.wait(KILL_WAIT_S)
         # Grandchildren left in the group (a tool the child started) go too.
         self.signal(signal.SIGKILL)
-        self._pump.join(grace_s)
+        self._pump.join(KILL_WAIT_S)
         if self.process.stdout is not None:
             self.process.stdout.close()
         return self.process.returncode
 
 
+_output_lock = threading.Lock()
+
+
+def say(text: str) -> None:
+    """Write ``text`` and a newline to stdout in one piece (children's lines interleave)."""
+    with _output_lock:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+
 def print_output(name: str, line: str) -> None:
     """The default output: every child's lines, prefixed with its name."""
-    print(f"[{name}] {line}", flush=True)
+    say(f"[{name}] {line}")
 
 
 class LocalStack:
@@ -434,8 +447,9 @@ class LocalStack:
         runners = [r for r in self.runners if r.alive]
         for runner in runners:
             runner.signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_S
         for runner in self.runners:
-            runner.stop()
+            runner.stop(grace_s=max(0.0, deadline - time.monotonic()))
         for child in (self.http, self.local_ws, self.moto):
             if child is not None:
                 child.stop()

@@ -208,6 +208,8 @@ class Viewer:
         # (after the "resumed" marker).
         self.arrivals: list[int] = []
         self.foreign: list[dict[str, Any]] = []
+        # Two different lines with the same seq: the one thing dedup by seq cannot repair.
+        self.conflicts: list[tuple[dict[str, Any], dict[str, Any]]] = []
         self.final_status: dict[str, Any] | None = None
         self.closed = threading.Event()
         self._changed = threading.Condition()
@@ -234,7 +236,9 @@ class Viewer:
                     if message.get("type") == "log":
                         for line in message["lines"]:
                             self.arrivals.append(line["seq"])
-                            self.lines.setdefault(line["seq"], line)
+                            first = self.lines.setdefault(line["seq"], line)
+                            if first != line:
+                                self.conflicts.append((first, line))
                     elif message.get("type") == "status" and message["status"] in TERMINAL:
                         self.final_status = message
                     self._changed.notify_all()

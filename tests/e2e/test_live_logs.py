@@ -31,6 +31,7 @@ def assert_exact_log(viewer: Viewer, stack: E2EStack) -> None:
     assert [ln["seq"] for ln in persisted] == list(range(1, len(persisted) + 1))
     assert comparable(viewer.log()) == comparable(persisted), viewer.name
     assert viewer.foreign == [], f"{viewer.name} got another build's messages"
+    assert viewer.conflicts == [], f"{viewer.name} got different lines with the same seq"
     for message in viewer.messages:
         if message["type"] == "log":
             seqs = [ln["seq"] for ln in message["lines"]]
@@ -58,8 +59,10 @@ def test_two_builds_at_once_reach_exactly_their_own_viewers_in_order(
         viewer.wait_complete(BUILD_S)
     for viewer in viewers:
         assert_exact_log(viewer, local_stack)
-        # Connected before the build started: every line arrived live, once, in seq order.
-        assert viewer.arrivals == sorted(set(viewer.arrivals)), (viewer.name, viewer.arrivals)
+        # Connected before the build started: every line arrived live, in seq order. (A line
+        # may come twice — a retried post — which the viewer drops by seq, as the protocol says.)
+        firsts = list(dict.fromkeys(viewer.arrivals))
+        assert firsts == sorted(firsts), (viewer.name, viewer.arrivals)
         viewer.close()
     assert local_stack.status(spark)["status"] == "succeeded"
     assert local_stack.status(ots)["status"] == "succeeded"
