@@ -1,5 +1,5 @@
 """``python -m bench [--only fanout|generation] [--builds B --viewers V --lines L --rate R]
-[--quick] [--baselines eventlet,threading]`` (= ``make bench``).
+[--quick] [--repeat N] [--baselines eventlet,threading]`` (= ``make bench``).
 
 Runs the benchmarks of :data:`BENCHMARKS` in order (all of them without ``--only``):
 
@@ -34,6 +34,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--lines", type=int, help="fan-out: log lines per build L")
     parser.add_argument("--rate", type=float, help="fan-out: lines/s per build (default: flat out)")
     parser.add_argument("--quick", action="store_true", help="tiny workloads: proves it works")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="fan-out: runs per workload and system; the median run is reported")
     parser.add_argument("--baselines", default="eventlet,threading",
                         help="Flask-SocketIO modes to compare with (comma-separated, or 'none')")
     args = parser.parse_args(argv)
@@ -44,6 +46,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         value = getattr(args, name)
         if value is not None and value < 1:
             parser.error(f"--{name} must be at least 1, not {value}")
+    if args.repeat < 1:
+        parser.error(f"--repeat must be at least 1, not {args.repeat}")
     if args.rate is not None and args.rate <= 0:
         parser.error(f"--rate must be a positive number of lines/s, not {args.rate}")
     modes = tuple(m for m in args.baselines.split(",") if m and m != "none")
@@ -60,10 +64,11 @@ def run_fanout(args: argparse.Namespace) -> dict[str, Any]:
 
     workloads = fanout.suite(builds=args.builds, viewers=args.viewers, lines=args.lines,
                              rate=args.rate, quick=args.quick)
-    results = fanout.run_suite(workloads, fanout.systems(args.baseline_modes))
+    results = fanout.run_suite(workloads, fanout.systems(args.baseline_modes),
+                               repeat=args.repeat)
     print(report.table(results))
     document = report.results_document(results, when=dt.datetime.now(dt.UTC),
-                                       extra={"quick": args.quick})
+                                       extra={"quick": args.quick, "repeat": args.repeat})
     for key, ratio in document["speedups"].items():
         print(f"apkgen vs {key}: {ratio:.2f}x")
     print(f"wrote {report.write_results(document)}")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from bench.measure import RunFigures, ViewerTally, merge
+from bench.measure import RunFigures, ViewerTally, median_run, merge
 from bench.procs import Child, free_port, python
 
 VIEWER_PROCESSES = 2
@@ -355,19 +355,30 @@ def systems(baselines: tuple[str, ...] = BASELINE_MODES) -> list[System]:
 
 
 def run_suite(workloads: list[Workload], chosen: list[System], *, timeout: float = 300.0,
-              progress: Any = print) -> list[RunFigures]:
-    """Every workload on every system (each system started once); prints one summary line per
-    run through ``progress`` and returns the figures in order."""
+              repeat: int = 1, progress: Any = print) -> list[RunFigures]:
+    """Every workload on every system, ``repeat`` times; returns per workload and system the
+    median run (by deliveries/s) with the faults of all its runs (:func:`median_run`).
+
+    All systems are started first and take turns on each workload, so a change of load on the
+    machine hits them alike. Prints one summary line per run through ``progress``.
+    """
+    if repeat < 1:
+        raise ValueError(f"repeat must be at least 1, not {repeat}")
     results: list[RunFigures] = []
-    for system in chosen:
-        system.start()
-        try:
-            for workload in workloads:
-                figures = run_workload(system, workload, timeout)
-                progress(figures.summary())
-                results.append(figures)
-        finally:
+    started: list[System] = []
+    try:
+        for system in chosen:
+            system.start()
+            started.append(system)
+        for workload in workloads:
+            runs: dict[str, list[RunFigures]] = {system.name: [] for system in chosen}
+            for _ in range(repeat):
+                for system in chosen:
+                    figures = run_workload(system, workload, timeout)
+                    progress(figures.summary())
+                    runs[system.name].append(figures)
+            results.extend(median_run(each) for each in runs.values())
+    finally:
+        for system in started:
             system.stop()
-    keys = [(w.builds, w.viewers, w.lines, w.rate) for w in workloads]
-    # Grouped by workload, systems side by side (sorted() is stable).
-    return sorted(results, key=lambda f: keys.index((f.builds, f.viewers, f.lines, f.rate)))
+    return results

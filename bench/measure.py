@@ -9,7 +9,7 @@ Flask-SocketIO baseline) are measured by these same functions.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 LINE_BYTES = 100
@@ -100,6 +100,7 @@ class RunFigures:
     api_calls_per_1000_lines: float | None = None
     frames_per_1000_lines: float | None = None
     disconnects: int = 0
+    repeats: int = 1
     cpu_s: dict[str, float] = field(default_factory=dict)
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
 
@@ -164,3 +165,20 @@ def merge(
         ),
         disconnects=sum(t.disconnects for t in tallies),
     )
+
+
+def median_run(runs: list[RunFigures]) -> RunFigures:
+    """Of repeated runs of one system on one workload, the one with the median deliveries/s
+    (the lower middle one for an even count), carrying the lost, misrouted, duplicate and
+    out-of-order lines and disconnects summed over *all* runs, and ``repeats``."""
+    if not runs:
+        raise ValueError("median_run needs at least one run")
+    ordered = sorted(runs, key=lambda figures: figures.deliveries_per_s)
+    chosen = replace(ordered[(len(ordered) - 1) // 2])
+    chosen.lost = sum(r.lost for r in runs)
+    chosen.misrouted = sum(r.misrouted for r in runs)
+    chosen.duplicates = sum(r.duplicates for r in runs)
+    chosen.out_of_order = sum(r.out_of_order for r in runs)
+    chosen.disconnects = sum(r.disconnects for r in runs)
+    chosen.repeats = len(runs)
+    return chosen

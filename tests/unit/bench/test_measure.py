@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from bench.measure import ViewerTally, make_line, merge, parse_line, percentile
+from bench.measure import (
+    RunFigures,
+    ViewerTally,
+    make_line,
+    median_run,
+    merge,
+    parse_line,
+    percentile,
+)
 
 
 def test_lines_carry_build_seq_and_send_time_at_the_requested_size() -> None:
@@ -38,3 +46,17 @@ def test_merge_counts_missing_viewers_as_lost_and_rates_api_calls() -> None:
     assert figures.deliveries_per_s == 4.0
     assert figures.p99_ms == 4.0
     assert figures.api_calls_per_1000_lines == 500.0
+
+
+def test_median_run_reports_the_middle_run_with_the_faults_of_every_run() -> None:
+    def run(per_s: float, lost: int = 0) -> RunFigures:
+        tally = ViewerTally("a", expected=1)
+        tally.receive(make_line("a", 1, 0), 1_000_000)
+        figures = merge("x", [tally], builds=1, viewers=1, lines=1, rate=None, elapsed_s=1.0)
+        figures.deliveries_per_s = per_s
+        figures.lost = lost
+        return figures
+
+    chosen = median_run([run(300.0), run(100.0, lost=2), run(200.0), run(400.0, lost=1)])
+    assert chosen.deliveries_per_s == 200.0  # the lower middle of four
+    assert (chosen.lost, chosen.repeats) == (3, 4)
