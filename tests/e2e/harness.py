@@ -215,7 +215,8 @@ class Viewer:
         self._changed = threading.Condition()
         separator = "&" if "?" in ws_url else "?"
         url = ws_url if "build=" in ws_url else f"{ws_url}{separator}build={build_id}"
-        self.ws: ClientConnection = connect(url, open_timeout=30)
+        # Entered by hand: the connection outlives this call (close() or abort() end it).
+        self.ws: ClientConnection = connect(url, open_timeout=30).__enter__()
         self.ws.send(json.dumps({"action": "resume", "after": after}))
         self._thread = threading.Thread(target=self._run, name=f"viewer-{name}", daemon=True)
         self._thread.start()

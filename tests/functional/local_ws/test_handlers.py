@@ -98,7 +98,7 @@ def _abort(ws: Any) -> None:
 def test_a_vanished_client_runs_disconnect_with_1006(
     local_ws: RunningLocalWs, recorder: Recorder
 ) -> None:
-    ws = connect(local_ws.ws_url)
+    ws = connect(local_ws.ws_url).__enter__()  # closed by _abort, not by a with block
     recorder.wait_for("$connect")
     _abort(ws)
     event = recorder.wait_for("$disconnect")[0]
@@ -109,7 +109,7 @@ def test_a_vanished_client_can_skip_disconnect_and_is_gone_for_posts(
     serve: Any, recorder: Recorder
 ) -> None:
     server: RunningLocalWs = serve(invoke_disconnect_on_abnormal_close=False)
-    ws = connect(server.ws_url)
+    ws = connect(server.ws_url).__enter__()  # closed by _abort, not by a with block
     connection_id = recorder.wait_for("$connect")[0]["requestContext"]["connectionId"]
     _abort(ws)
     assert server.api.wait_finished(connection_id, WAIT_S)
