@@ -7,7 +7,7 @@ Runs the benchmarks of :data:`BENCHMARKS` in order (all of them without ``--only
   and through the Flask-SocketIO baseline (bench/baseline/), side by side; prints one table
   and writes ``bench/results/latest.json`` (see :mod:`bench.report`). ``--builds``,
   ``--viewers``, ``--lines`` and ``--rate`` run that one workload instead of the default four;
-  ``--quick`` runs a tiny pair (as the test suite does).
+  ``--quick`` runs a tiny pair (as the test suite does) and writes ``quick.json`` instead.
 * ``generation``: SparkSummit17 → verified APK, cold and warm (:mod:`bench.generation`);
   ``--quick`` makes it 2 warm builds and 1 cold.
 """
@@ -20,6 +20,7 @@ import sys
 from typing import Any
 
 BENCHMARKS: tuple[str, ...] = ("fanout", "generation")
+DEFAULT_REPEAT = 3
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -34,8 +35,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--lines", type=int, help="fan-out: log lines per build L")
     parser.add_argument("--rate", type=float, help="fan-out: lines/s per build (default: flat out)")
     parser.add_argument("--quick", action="store_true", help="tiny workloads: proves it works")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="fan-out: runs per workload and system; the median run is reported")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="fan-out: runs per workload and system, the median run is reported "
+                        f"(default {DEFAULT_REPEAT}, 1 with --quick)")
     parser.add_argument("--baselines", default="eventlet,threading",
                         help="Flask-SocketIO modes to compare with (comma-separated, or 'none')")
     args = parser.parse_args(argv)
@@ -46,6 +48,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         value = getattr(args, name)
         if value is not None and value < 1:
             parser.error(f"--{name} must be at least 1, not {value}")
+    if args.repeat is None:
+        args.repeat = 1 if args.quick else DEFAULT_REPEAT
     if args.repeat < 1:
         parser.error(f"--repeat must be at least 1, not {args.repeat}")
     if args.rate is not None and args.rate <= 0:
@@ -71,7 +75,8 @@ def run_fanout(args: argparse.Namespace) -> dict[str, Any]:
                                        extra={"quick": args.quick, "repeat": args.repeat})
     for key, ratio in document["speedups"].items():
         print(f"apkgen vs {key}: {ratio:.2f}x")
-    print(f"wrote {report.write_results(document)}")
+    path = report.QUICK if args.quick else report.LATEST
+    print(f"wrote {report.write_results(document, path)}")
     return document
 
 

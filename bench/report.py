@@ -21,6 +21,7 @@ from bench.measure import RunFigures
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 LATEST = RESULTS_DIR / "latest.json"
+QUICK = RESULTS_DIR / "quick.json"  # --quick runs prove the benchmark works; they keep latest
 
 # The targets, reported beside the figures (never asserted by tests).
 TARGETS = {
