@@ -25,6 +25,10 @@ class Context:
 
 
 _lock = threading.Lock()
+# Held while the first context is built from the environment, so that concurrent first calls
+# (local_ws runs handlers on many threads at once) share one context instead of each building
+# its own clients and stores outside the lock.
+_first_use = threading.Lock()
 _current: Context | None = None
 
 
@@ -47,7 +51,12 @@ def current() -> Context:
     """The installed context, built from ``Settings.from_env()`` on first use."""
     with _lock:
         context = _current
-    return context if context is not None else configure(Settings.from_env())
+    if context is not None:
+        return context
+    with _first_use:
+        with _lock:
+            context = _current
+        return context if context is not None else configure(Settings.from_env())
 
 
 def reset() -> None:
