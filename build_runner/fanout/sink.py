@@ -38,7 +38,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -52,7 +52,7 @@ from build_runner.fanout.batching import (
     ViewerQueue,
 )
 from build_runner.fanout.delivery import Outcome, RetryPolicy, deliverable
-from build_runner.fanout.lines import MAX_FRAME_BYTES, LineDict, encode_record
+from build_runner.fanout.lines import MAX_FRAME_BYTES, encode_record
 from build_runner.fanout.poster import Poster
 from build_runner.logs import LogRecord
 
@@ -64,7 +64,7 @@ DEFAULT_WORKERS = 32
 class LogAppender(Protocol):
     """The part of ``chalicelib.logstore.LogStore`` the sink uses."""
 
-    def append(self, build_id: str, lines: list[LineDict]) -> Any: ...
+    def append_encoded(self, build_id: str, lines: Sequence[tuple[int, bytes]]) -> Any: ...
 
 
 class ConnectionRegistry(Protocol):
@@ -238,23 +238,23 @@ class FanoutSink:
     def _persist(self, items: list[tuple[int, LogRecord] | Standalone]) -> list[ViewerItem]:
         """Encode the lines once, store them, and return what the viewers get, in order."""
         out: list[ViewerItem] = []
-        lines: list[LineDict] = []
+        lines: list[tuple[int, bytes]] = []
         for item in items:
             if isinstance(item, Standalone):
                 out.append(item)
                 continue
             line, data = encode_record(item[0], item[1])
-            lines.append(line)
+            lines.append((line["seq"], data))
             out.append(data)
         if lines:
             self._append(lines)
         return out
 
-    def _append(self, lines: list[LineDict]) -> None:
+    def _append(self, lines: list[tuple[int, bytes]]) -> None:
         delays = iter(self._hub.policy.delays())
         while True:
             try:
-                self._hub.log_store.append(self.build_id, lines)
+                self._hub.log_store.append_encoded(self.build_id, lines)
             except Exception as exc:
                 delay = next(delays, None)
                 if delay is not None:
@@ -265,7 +265,7 @@ class FanoutSink:
                 logger.error(
                     "build %s: lines %d..%d could not be persisted (viewers still get them "
                     "live, but a resume will miss them): %s",
-                    self.build_id, lines[0]["seq"], lines[-1]["seq"], exc,
+                    self.build_id, lines[0][0], lines[-1][0], exc,
                 )
                 return
             self.lines_persisted += len(lines)

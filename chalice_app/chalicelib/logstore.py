@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -21,18 +21,21 @@ from chalicelib.errors import InvalidRequest, StoreError
 MAX_CHUNK_BYTES = 300 * 1024
 
 
-def chunk_lines(lines: list[dict[str, Any]], max_bytes: int = MAX_CHUNK_BYTES) -> list[list[dict]]:
-    """Split lines into runs whose JSON stays under ``max_bytes`` (a lone bigger line stays
-    alone: the fan-out already truncates lines far below this). Pure."""
-    chunks: list[list[dict]] = []
-    current: list[dict] = []
+def chunk_encoded(
+    lines: Sequence[tuple[int, bytes]], max_bytes: int = MAX_CHUNK_BYTES
+) -> list[list[tuple[int, bytes]]]:
+    """Split ``(seq, compact JSON bytes)`` lines into runs whose JSON array stays under
+    ``max_bytes`` (a lone bigger line stays alone: the fan-out already truncates lines far
+    below this). Pure."""
+    chunks: list[list[tuple[int, bytes]]] = []
+    current: list[tuple[int, bytes]] = []
     size = 2
-    for line in lines:
-        line_size = len(json.dumps(line, ensure_ascii=False).encode()) + 1
+    for entry in lines:
+        line_size = len(entry[1]) + 1
         if current and size + line_size > max_bytes:
             chunks.append(current)
             current, size = [], 2
-        current.append(line)
+        current.append(entry)
         size += line_size
     if current:
         chunks.append(current)
@@ -75,21 +78,46 @@ class LogStore:
         if not lines:
             return
         check_sequence(lines)
+        self.append_encoded(
+            build_id,
+            [(line["seq"], json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode())
+             for line in lines],
+        )
+
+    def append_encoded(self, build_id: str, lines: Sequence[tuple[int, bytes]]) -> None:
+        """:meth:`append` for lines the caller has already encoded as compact JSON objects,
+        given as ``(seq, bytes)`` in seq order. The fan-out encodes each line once for the
+        viewers; storing those same bytes saves encoding every line twice more here."""
+        if not lines:
+            return
+        previous = 0
+        for index, (seq, _) in enumerate(lines):
+            if type(seq) is not int or seq <= previous:
+                raise InvalidRequest(
+                    f"log line {index} has seq {seq!r} after seq {previous}: seqs must grow"
+                )
+            previous = seq
         expires_at = int(self._clock()) + self._ttl_s
-        for chunk in chunk_lines(lines):
-            item = dynamo.to_item(
-                {
-                    "build_id": build_id,
-                    "last_seq": chunk[-1]["seq"],
-                    "first_seq": chunk[0]["seq"],
-                    "lines": json.dumps(chunk, ensure_ascii=False, separators=(",", ":")),
-                    "expires_at": expires_at,
-                }
+        for chunk in chunk_encoded(lines):
+            self._put_chunk(
+                build_id, chunk[0][0], chunk[-1][0],
+                b"[" + b",".join(data for _, data in chunk) + b"]", expires_at,
             )
-            try:
-                self._db.put_item(TableName=self._table, Item=item)
-            except (ClientError, BotoCoreError) as exc:
-                raise StoreError.from_boto(f"append log lines of build {build_id}", exc) from exc
+
+    def _put_chunk(
+        self, build_id: str, first_seq: int, last_seq: int, lines_json: bytes, expires_at: int
+    ) -> None:
+        item = {
+            "build_id": {"S": build_id},
+            "last_seq": {"N": str(last_seq)},
+            "first_seq": {"N": str(first_seq)},
+            "lines": {"S": lines_json.decode("utf-8")},
+            "expires_at": {"N": str(expires_at)},
+        }
+        try:
+            self._db.put_item(TableName=self._table, Item=item)
+        except (ClientError, BotoCoreError) as exc:
+            raise StoreError.from_boto(f"append log lines of build {build_id}", exc) from exc
 
     def _chunks_after(self, build_id: str, after: int) -> Iterator[list[dict[str, Any]]]:
         kwargs: dict[str, Any] = {

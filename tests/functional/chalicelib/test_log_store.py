@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.aws import AwsClients
 from chalicelib.errors import InvalidRequest
-from chalicelib.logstore import LogStore, chunk_lines
+from chalicelib.logstore import LogStore, chunk_encoded
 from chalicelib.settings import Settings
 
 BUILD = "build-logs-1"
@@ -76,7 +76,7 @@ def test_splits_a_very_large_append_into_several_items(logs: LogStore) -> None:
     logs.append(BUILD, big)
     got, _ = logs.read(BUILD, 0, 100)
     assert [ln["seq"] for ln in got] == list(range(1, 31))
-    assert len(chunk_lines(big)) > 1
+    assert len(chunk_encoded([(ln["seq"], json.dumps(ln).encode()) for ln in big])) > 1
 
 
 @pytest.mark.parametrize(
@@ -97,3 +97,16 @@ def test_refuses_a_negative_after_or_a_zero_limit(logs: LogStore) -> None:
         logs.read(BUILD, -1, 10)
     with pytest.raises(InvalidRequest, match="limit must be 1 or more"):
         logs.read(BUILD, 0, 0)
+
+
+def test_stores_lines_the_fan_out_already_encoded_as_they_are(logs: LogStore) -> None:
+    encoded = [(s, json.dumps({"seq": s, "text": f"é{s}"}, ensure_ascii=False).encode())
+               for s in (1, 2, 3)]
+    logs.append_encoded(BUILD, encoded)
+    got, more = logs.read(BUILD, 1, 10)
+    assert (got, more) == ([{"seq": 2, "text": "é2"}, {"seq": 3, "text": "é3"}], False)
+
+
+def test_refuses_encoded_lines_whose_seqs_do_not_grow(logs: LogStore) -> None:
+    with pytest.raises(InvalidRequest, match="has seq 1 after seq 2"):
+        logs.append_encoded(BUILD, [(2, b'{"seq":2}'), (1, b'{"seq":1}')])
