@@ -33,7 +33,7 @@ from local_stack.stack import Child, LocalStack
 
 TERMINAL = ("succeeded", "failed", "cancelled")
 WAIT_S = 60.0
-POLL_S = 0.05
+POLL_S = 0.1
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
@@ -195,22 +195,35 @@ class Viewer:
 
     Order of calls: ``Viewer(...)`` connects and sends the resume (raises
     ``websockets.exceptions.InvalidStatus`` if the handshake is refused), then
-    :meth:`wait_complete`; :meth:`close` or :meth:`abort` end it.
+    :meth:`wait_complete`; :meth:`close` or :meth:`abort` end it. With ``repair_gaps`` it
+    resumes from the first hole in the seqs it sees (``repairs`` records each), as a careful
+    viewer must when lines are lost in flight (a runner killed between persisting and posting).
     """
 
-    def __init__(self, ws_url: str, build_id: str, *, after: int = 0, name: str = "viewer"):
+    def __init__(
+        self,
+        ws_url: str,
+        build_id: str,
+        *,
+        after: int = 0,
+        name: str = "viewer",
+        repair_gaps: bool = True,
+    ) -> None:
         self.build_id = build_id
         self.after = after
         self.name = name
         self.messages: list[dict[str, Any]] = []
         self.lines: dict[int, dict[str, Any]] = {}
-        # Seqs of log lines in arrival order (duplicates included), and which came live
-        # (after the "resumed" marker).
+        # Seqs of log lines in arrival order, duplicates included.
         self.arrivals: list[int] = []
         self.foreign: list[dict[str, Any]] = []
         # Two different lines with the same seq: the one thing dedup by seq cannot repair.
         self.conflicts: list[tuple[dict[str, Any], dict[str, Any]]] = []
         self.final_status: dict[str, Any] | None = None
+        # ``after`` of every resume sent to fill a hole in the seqs.
+        self.repair_gaps = repair_gaps
+        self.repairs: list[int] = []
+        self._resume_pending = True  # the first resume is sent below
         self.closed = threading.Event()
         self._changed = threading.Condition()
         separator = "&" if "?" in ws_url else "?"
@@ -231,24 +244,54 @@ class Viewer:
             while True:
                 message = json.loads(self.ws.recv())
                 with self._changed:
-                    self.messages.append(message)
-                    if message.get("build") not in (None, self.build_id):
-                        self.foreign.append(message)
-                    if message.get("type") == "log":
-                        for line in message["lines"]:
-                            self.arrivals.append(line["seq"])
-                            first = self.lines.setdefault(line["seq"], line)
-                            if first != line:
-                                self.conflicts.append((first, line))
-                    elif message.get("type") == "status" and message["status"] in TERMINAL:
-                        self.final_status = message
+                    self._receive(message)
+                    repair_after = self._gap_to_repair()
                     self._changed.notify_all()
+                if repair_after is not None:
+                    self.ws.send(json.dumps({"action": "resume", "after": repair_after}))
         except (ConnectionClosed, OSError):
             pass  # the socket ended; ``closed`` tells waiters
         finally:
             self.closed.set()
             with self._changed:
                 self._changed.notify_all()
+
+    def _receive(self, message: dict[str, Any]) -> None:
+        self.messages.append(message)
+        if message.get("build") not in (None, self.build_id):
+            self.foreign.append(message)
+        kind = message.get("type")
+        if kind == "log":
+            for line in message["lines"]:
+                self.arrivals.append(line["seq"])
+                first = self.lines.setdefault(line["seq"], line)
+                if first != line:
+                    self.conflicts.append((first, line))
+        elif kind == "resumed":
+            self._resume_pending = False
+        elif kind == "status" and message["status"] in TERMINAL:
+            self.final_status = message
+
+    def _contiguous(self) -> int:
+        seq = self.after
+        while seq + 1 in self.lines:
+            seq += 1
+        return seq
+
+    def _gap_to_repair(self) -> int | None:
+        """What a careful viewer does on a hole in the seqs (lines lost in flight, e.g. with a
+        killed runner): once no resume is pending, ask for everything after the hole."""
+        if self._resume_pending or not self.repair_gaps:
+            return None
+        contiguous = self._contiguous()
+        newest = max(self.lines, default=0)
+        if self.final_status is not None:
+            newest = max(newest, int(self.final_status["last_seq"]))
+        if newest <= contiguous:
+            return None
+        self._resume_pending = True
+        self.repairs.append(contiguous)
+        return contiguous
 
     def _complete(self) -> bool:
         status = self.final_status

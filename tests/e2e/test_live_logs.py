@@ -63,6 +63,7 @@ def test_two_builds_at_once_reach_exactly_their_own_viewers_in_order(
         # may come twice — a retried post — which the viewer drops by seq, as the protocol says.)
         firsts = list(dict.fromkeys(viewer.arrivals))
         assert firsts == sorted(firsts), (viewer.name, viewer.arrivals)
+        assert viewer.repairs == [], f"{viewer.name} lost lines in flight and had to resume"
         viewer.close()
     assert local_stack.status(spark)["status"] == "succeeded"
     assert local_stack.status(ots)["status"] == "succeeded"
@@ -90,6 +91,7 @@ def test_late_and_reconnecting_viewers_end_with_the_complete_log(
         local_stack.resume_runners()
     for viewer in (early, again, late):
         viewer.wait_complete(BUILD_S)
+    assert early.repairs == [], "the early viewer lost lines in flight"
     assert_exact_log(early, local_stack)
     assert_exact_log(late, local_stack)
     # The reconnected viewer asked only for what it had not seen; with the first connection's
@@ -170,6 +172,7 @@ def test_a_runner_killed_mid_build_hands_the_build_to_another(
     local_stack.kill_runners()
     local_stack.ensure_runners(2)
     # The job comes back after the visibility timeout (10 s here) and another runner takes it.
+    # Lines the dead runner persisted but never posted reach the viewer by its gap repair.
     status = local_stack.wait_finished(build, BUILD_S)
     if status["status"] == "failed":
         assert status["error"], "a build given up after a runner crash must say why"
