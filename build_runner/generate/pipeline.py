@@ -106,6 +106,7 @@ class GeneratorConfig:
             "keystore_password": settings.keystore_password,
             "key_alias": settings.key_alias,
             "key_password": settings.key_password,
+            "limits": Limits(allow_private_hosts=settings.fetch_private_hosts),
         }
         values.update(overrides)
         return cls(**values)

@@ -15,6 +15,19 @@ from typing import Any
 MB = 1024 * 1024
 
 
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name}={raw!r} is not a yes/no value (use true or false)")
+
+
 @dataclass(frozen=True)
 class Settings:
     # Where AWS is. ``aws_endpoint_url`` None means real AWS; a URL means moto's server.
@@ -45,6 +58,10 @@ class Settings:
     heartbeat_s: int = 30
     max_receive_count: int = 3
     work_dir: str = "/tmp/apkgen-work"
+    # Whether an Open Event API URL (and image URLs) may point at private (RFC 1918) or loopback
+    # addresses. True for the local stack; the AWS stack sets it false so an organizer's URL
+    # cannot reach into the VPC. Link-local addresses (instance metadata) are always refused.
+    fetch_private_hosts: bool = True
     # Signing. Without a keystore path the runner creates a development keystore outside the
     # repo on first use. Passwords are read from the environment and never logged.
     keystore_path: str | None = None
@@ -63,7 +80,9 @@ class Settings:
             raw = env.get(f"APKGEN_{f.name.upper()}")
             if raw is None or raw == "":
                 continue
-            if f.type in ("int", int):
+            if f.type in ("bool", bool):
+                values[f.name] = _parse_bool(f"APKGEN_{f.name.upper()}", raw)
+            elif f.type in ("int", int):
                 try:
                     values[f.name] = int(raw)
                 except ValueError as exc:

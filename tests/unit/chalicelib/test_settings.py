@@ -32,3 +32,13 @@ def test_redacted_hides_passwords() -> None:
     settings = Settings.from_env({"APKGEN_KEYSTORE_PASSWORD": "hunter2"})
     assert settings.redacted()["keystore_password"] == "***"
     assert "hunter2" not in repr(settings.redacted())
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("false", False), ("0", False), ("Yes", True)])
+def test_reads_yes_no_settings(raw: str, expected: bool) -> None:
+    assert Settings.from_env({"APKGEN_FETCH_PRIVATE_HOSTS": raw}).fetch_private_hosts is expected
+
+
+def test_a_bad_yes_no_value_names_the_variable() -> None:
+    with pytest.raises(ValueError, match=r"APKGEN_FETCH_PRIVATE_HOSTS='maybe' is not a yes/no"):
+        Settings.from_env({"APKGEN_FETCH_PRIVATE_HOSTS": "maybe"})

@@ -66,3 +66,9 @@ def test_config_caches_under_a_configured_work_dir_and_takes_the_key_settings() 
 def test_config_overrides_win() -> None:
     config = GeneratorConfig.from_settings(Settings(), cache_dir=Path("/x"), warm_signer=False)
     assert (config.cache_dir, config.warm_signer) == (Path("/x"), False)
+
+
+def test_config_refuses_private_hosts_when_the_settings_say_so() -> None:
+    cloud = GeneratorConfig.from_settings(Settings.from_env({"APKGEN_FETCH_PRIVATE_HOSTS": "no"}))
+    local = GeneratorConfig.from_settings(Settings())
+    assert (cloud.limits.allow_private_hosts, local.limits.allow_private_hosts) == (False, True)
