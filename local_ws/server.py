@@ -64,6 +64,10 @@ ABNORMAL_CLOSE = 1006
 MAX_REAPER_SLEEP_S = 5.0
 START_TIMEOUT_S = 30.0
 MAX_REMEMBERED_CLOSES = 10_000
+# A POST to @connections answers once its frame is buffered for the viewer, as API Gateway
+# answers without waiting for the client to read. A viewer that stops reading holds back
+# POSTs to itself (only) once this much is waiting in its socket buffer.
+WRITE_BUFFER_BYTES = 4 * 1024 * 1024
 
 
 class _Socket:
@@ -176,6 +180,7 @@ class LocalWebSocketAPI:
             process_request=self._process_request,
             compression=None,  # API Gateway negotiates no extensions
             max_size=self.registry.max_message_bytes,
+            write_limit=WRITE_BUFFER_BYTES,
         )
         self.ws_port = int(next(iter(self._ws_server.sockets)).getsockname()[1])
         self.gateway = Gateway(
