@@ -150,10 +150,16 @@ def test_the_same_job_delivered_twice_runs_the_build_once(
     wait_until(local_stack.queue_drained, BUILD_S, "both deliveries to be consumed")
     status = local_stack.wait_finished(build)
     assert status["status"] == "succeeded"
-    item = local_stack.build_item(build)
-    assert item.get("attempts", {"N": "1"})["N"] == "1"
+    assert local_stack.build_item(build)["attempts"]["N"] == "1"
     persisted = local_stack.all_logs(build)
     assert len(persisted) == status["last_seq"]
+    # One run walks through the steps once; a second run would start over at the first step.
+    blocks = [
+        step
+        for i, step in enumerate(ln["step"] for ln in persisted)
+        if i == 0 or persisted[i - 1]["step"] != step
+    ]
+    assert len(blocks) == len(set(blocks)), blocks
     assert_exact_log(viewer, local_stack)
     viewer.close()
 
@@ -178,6 +184,7 @@ def test_a_runner_killed_mid_build_hands_the_build_to_another(
         assert status["error"], "a build given up after a runner crash must say why"
     else:
         assert status["status"] == "succeeded"
+        assert local_stack.build_item(build)["attempts"]["N"] == "2"  # taken over, not rerun twice
         viewer.wait_complete(BUILD_S)
         assert_exact_log(viewer, local_stack)
     viewer.close()
