@@ -239,7 +239,8 @@ def test_reconnects_after_a_dropped_connection_without_gap_or_duplicate(
 
 
 def test_cancels_a_queued_build_from_the_page(
-        page: Page, local_stack: E2EStack, samples_dir: Path) -> None:
+    page: Page, local_stack: E2EStack, samples_dir: Path
+) -> None:
     local_stack.pause_runners()
     try:
         build_id = local_stack.create_build(samples_dir / "SparkSummit17.zip")["build_id"]
@@ -312,7 +313,8 @@ def test_finds_text_in_the_log_and_downloads_the_raw_log(
 
 
 def test_builds_from_a_pasted_api_url_with_the_chosen_options(
-        page: Page, local_stack: E2EStack) -> None:
+    page: Page, local_stack: E2EStack
+) -> None:
     with socket.socket() as sock:  # a loopback port nobody listens on
         sock.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{sock.getsockname()[1]}/v1/events/1"
@@ -332,7 +334,8 @@ def test_builds_from_a_pasted_api_url_with_the_chosen_options(
 
 
 def test_explains_a_package_name_android_would_refuse_before_sending(
-        page: Page, local_stack: E2EStack) -> None:
+    page: Page, local_stack: E2EStack
+) -> None:
     page.goto(local_stack.http_url + "/")
     page.fill("#api-url", "https://api.example.org/v1/events/1")
     page.click(".options summary")
