@@ -19,6 +19,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,22 @@ from local_stack.stack import Child, LocalStack
 TERMINAL = ("succeeded", "failed", "cancelled")
 WAIT_S = 60.0
 POLL_S = 0.1
+
+
+def edited_zip(source: Path, dest: Path, edit: Callable[[str, Any], Any]) -> Path:
+    """Copy an export zip, passing each JSON file's data through ``edit(name, data)``."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if not info.is_dir() and "/" not in info.filename:
+                try:
+                    parsed = json.loads(data)
+                except ValueError:
+                    parsed = None
+                if parsed is not None:
+                    data = json.dumps(edit(info.filename, parsed)).encode()
+            out.writestr(info, data)
+    return dest
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:

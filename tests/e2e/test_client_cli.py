@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import threading
 import time
-import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,27 +13,11 @@ import boto3
 import pytest
 
 from local_stack.stack import FAKE_AWS_ENV, REPO
-from tests.e2e.harness import E2EStack, wait_until
+from tests.e2e.harness import E2EStack, edited_zip, wait_until
 
 pytestmark = pytest.mark.e2e
 
 CLIENT_TIMEOUT_S = 120.0
-
-
-def edited_zip(source: Path, dest: Path, edit: Callable[[str, Any], Any]) -> Path:
-    """Copy an export zip, passing each JSON file's data through ``edit(name, data)``."""
-    with zipfile.ZipFile(source) as src, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if not info.is_dir() and "/" not in info.filename:
-                try:
-                    parsed = json.loads(data)
-                except ValueError:
-                    parsed = None
-                if parsed is not None:
-                    data = json.dumps(edit(info.filename, parsed)).encode()
-            out.writestr(info, data)
-    return dest
 
 
 class ClientProcess:

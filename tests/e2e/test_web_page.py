@@ -7,13 +7,11 @@ real APKs. Runners are paused (SIGSTOP) where a test needs the build to wait for
 
 from __future__ import annotations
 
-import json
 import re
 import socket
 import subprocess
 import urllib.request
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from local_stack.stack import FAKE_AWS_ENV, REPO
-from tests.e2e.harness import E2EStack, wait_until
+from tests.e2e.harness import E2EStack, edited_zip, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -42,22 +40,6 @@ new MutationObserver(() => {
   }
 }).observe(document, {subtree: true, childList: true, attributes: true});
 """
-
-
-def edited_zip(source: Path, dest: Path, edit: Callable[[str, Any], Any]) -> Path:
-    """Copy an export zip, passing each JSON file's data through ``edit(name, data)``."""
-    with zipfile.ZipFile(source) as src, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if not info.is_dir() and "/" not in info.filename:
-                try:
-                    parsed = json.loads(data)
-                except ValueError:
-                    parsed = None
-                if parsed is not None:
-                    data = json.dumps(edit(info.filename, parsed)).encode()
-            out.writestr(info, data)
-    return dest
 
 
 def drop_connections(stack: E2EStack, build_id: str) -> list[str]:
