@@ -39,7 +39,8 @@ stamp=.venv/.requirements.sha256
 want=$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: installing Python packages"
-  .venv/bin/python -m pip install -q --upgrade pip
+  # chalice (which packages the Lambda functions with pip) supports pip < 26.3.
+  .venv/bin/python -m pip install -q "pip>=23,<26.3"
   .venv/bin/python -m pip install -q -r requirements.txt
   .venv/bin/python -m pip install -q --no-deps -e .
   echo "$want" > "$stamp"
