@@ -16,11 +16,13 @@ Flow of one build (all state changes under the sink's lock; no I/O under it):
    :class:`.batching.RoundQueue`; only when no round is in flight, submit one. Never blocks on
    the network: a lock, a deque append, at most one ``submit``.
 2. a **round** (a worker): take everything pending (up to a cap), encode each line once, persist
-   the lines (``LogStore.append``) **first**, then read the build's connections
-   (``ConnectionStore.list``) and queue the encoded lines on each connection's
-   :class:`.batching.ViewerQueue`. Persisting first means a viewer that connects after the
-   listing finds those lines with ``resume``. When lines arrived meanwhile, the next round
-   starts at once: that is the batching under load.
+   the lines (``LogStore.append_encoded``) **first**, then take the build's connections
+   (``ConnectionStore.registrations``, read again when older than ``listing_ttl_s`` or before
+   a status) and queue the encoded lines on each connection's :class:`.batching.ViewerQueue`.
+   Persisting first means a viewer that connects after the listing finds those lines with
+   ``resume``; one that registered while the listing was reused gets the lines persisted
+   since it registered at the next read (:meth:`FanoutSink._deliver`). When lines arrived
+   meanwhile, the next round starts at once: that is the batching under load.
 3. a **post** (a worker, per connection): at most one in flight per connection, so each viewer
    receives its messages in seq order; each post carries every queued line that fits one 32 KB
    frame. Connections post concurrently with each other. ``GoneException`` removes the
@@ -38,6 +40,7 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
@@ -59,6 +62,8 @@ from build_runner.logs import LogRecord
 logger = logging.getLogger(__name__)
 
 DEFAULT_WORKERS = 32
+# How long a build's connection listing is reused before it is read again (see _deliver).
+DEFAULT_LISTING_TTL_S = 1.0
 
 
 class LogAppender(Protocol):
@@ -70,18 +75,9 @@ class LogAppender(Protocol):
 class ConnectionRegistry(Protocol):
     """The part of ``chalicelib.connections.ConnectionStore`` the sink uses."""
 
-    def list(self, build_id: str) -> Iterable[Any]: ...
+    def registrations(self, build_id: str) -> Iterable[tuple[str, float]]: ...
 
     def remove(self, build_id: str, connection_id: str) -> Any: ...
-
-
-def _connection_id(entry: Any) -> str:
-    """A listed connection: its id, or a mapping/object holding ``connection_id``."""
-    if isinstance(entry, str):
-        return entry
-    if isinstance(entry, Mapping):
-        return str(entry["connection_id"])
-    return str(entry.connection_id)
 
 
 class FanoutHub:
@@ -102,9 +98,15 @@ class FanoutHub:
         sleep: Callable[[float], None] = time.sleep,
         max_backlog_bytes: int = MAX_BACKLOG_BYTES,
         max_frame_bytes: int = MAX_FRAME_BYTES,
+        listing_ttl_s: float = DEFAULT_LISTING_TTL_S,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if workers < 1:
             raise ValueError("the fan-out needs at least one worker thread")
+        if listing_ttl_s < 0:
+            raise ValueError(f"listing_ttl_s must be 0 (always list) or more, not {listing_ttl_s}")
+        self.listing_ttl_s = listing_ttl_s
+        self.clock = clock
         self.log_store = log_store
         self.connection_store = connection_store
         self.policy = policy or RetryPolicy()
@@ -154,6 +156,12 @@ class FanoutSink:
         self._viewers: dict[str, ViewerQueue] = {}
         self._busy_viewers = 0
         self._gone: set[str] = set()
+        # The connection listing reused between reads, when it was read, and the lines of the
+        # rounds that reused it (with the time they were persisted) for viewers it lacked.
+        self._listing: list[str] | None = None
+        self._listed_at = 0.0
+        self._unlisted_rounds: deque[tuple[float, list[bytes]]] = deque()
+        self._unlisted_bytes = 0
         self._closed = False
         self.persist_failures = 0
         self.lines_persisted = 0
@@ -224,7 +232,8 @@ class FanoutSink:
         try:
             with self._lock:
                 items = self._queue.take()
-            self._deliver(self._persist(items))
+            out = self._persist(items)
+            self._deliver(out, self._hub.clock())
         except Exception:
             logger.exception("build %s: a log fan-out round failed", self.build_id)
         finally:
@@ -271,28 +280,70 @@ class FanoutSink:
             self.lines_persisted += len(lines)
             return
 
-    def _deliver(self, items: list[ViewerItem]) -> None:
-        try:
-            listed = [_connection_id(e) for e in self._hub.connection_store.list(self.build_id)]
-        except Exception:
-            logger.exception(
-                "build %s: could not list connections; posting to the ones known", self.build_id
+    def _deliver(self, items: list[ViewerItem], persisted_at: float) -> None:
+        """Queue ``items`` (persisted at ``persisted_at``) for every viewer of the build.
+
+        The listing is read again when it is older than ``listing_ttl_s`` and before every
+        status; in between it is reused, which spares one DynamoDB Query per round. A viewer
+        that registered after the listing in use was read misses the rounds that reused it, so
+        the next read gives each viewer it did not hold the lines of those rounds persisted
+        after that viewer's ``connected_at`` (what its resume may not have found), before the
+        round's own; a viewer dedups by seq, and one that still sees a gap resumes it.
+        """
+        hub = self._hub
+        with self._lock:
+            fresh = (
+                self._listing is None
+                or any(isinstance(item, Standalone) for item in items)
+                or hub.clock() - self._listed_at >= hub.listing_ttl_s
             )
-            with self._lock:
-                listed = [c for c, v in self._viewers.items() if not v.gone]
+        registered: list[tuple[str, float]] | None = None
+        if fresh:
+            listed_at = hub.clock()
+            try:
+                registered = list(hub.connection_store.registrations(self.build_id))
+            except Exception:
+                logger.exception(
+                    "build %s: could not list connections; posting to the ones known",
+                    self.build_id,
+                )
         start: list[str] = []
         with self._lock:
-            targets = deliverable(listed, self._gone)
+            offers: dict[str, list[ViewerItem]] = {}
+            if registered is None:
+                listing = self._listing
+                if listing is None:
+                    listing = [c for c, v in self._viewers.items() if not v.gone]
+                targets = deliverable(listing, self._gone)
+                self._remember_unlisted(persisted_at, items)
+            else:
+                targets = deliverable((c for c, _ in registered), self._gone)
+                if self._listing is not None:
+                    held = set(self._listing)
+                    connected = dict(registered)
+                    for connection_id in targets:
+                        if connection_id not in held:
+                            offers[connection_id] = [
+                                line
+                                for at, lines in self._unlisted_rounds
+                                if at >= connected[connection_id]
+                                for line in lines
+                            ]
+                self._listing = targets
+                self._listed_at = listed_at
+                self._unlisted_rounds.clear()
+                self._unlisted_bytes = 0
             for connection_id in targets:
                 viewer = self._viewers.get(connection_id)
                 if viewer is None:
                     viewer = self._viewers[connection_id] = ViewerQueue(
                         self.build_id,
-                        max_frame_bytes=self._hub.max_frame_bytes,
-                        max_backlog_bytes=self._hub.max_backlog_bytes,
+                        max_frame_bytes=hub.max_frame_bytes,
+                        max_backlog_bytes=hub.max_backlog_bytes,
                     )
                 dropped = viewer.dropped_lines
-                if viewer.offer(items):
+                missed = offers.get(connection_id)
+                if viewer.offer(missed + items if missed else items):
                     self._busy_viewers += 1
                     start.append(connection_id)
                 if viewer.dropped_lines != dropped:
@@ -300,13 +351,26 @@ class FanoutSink:
                         "build %s: viewer %s is slow; dropped %d queued lines (it resumes them)",
                         self.build_id, connection_id, viewer.dropped_lines - dropped,
                     )
-            # Forget viewers that are no longer registered once they have nothing left to post.
-            listed_now = set(targets)
-            for connection_id in [c for c, v in self._viewers.items() if c not in listed_now]:
-                if self._viewers[connection_id].idle:
-                    del self._viewers[connection_id]
+            if registered is not None:
+                # Forget viewers no longer registered once they have nothing left to post.
+                listed_now = set(targets)
+                for connection_id in [c for c, v in self._viewers.items() if c not in listed_now]:
+                    if self._viewers[connection_id].idle:
+                        del self._viewers[connection_id]
         for connection_id in start:
             self._submit_post(connection_id)
+
+    def _remember_unlisted(self, persisted_at: float, items: list[ViewerItem]) -> None:
+        """Keep the lines of a round that reused the listing, up to the backlog bound (older
+        rounds beyond it are dropped: a viewer that missed them sees the gap and resumes)."""
+        lines = [item for item in items if isinstance(item, bytes)]
+        if not lines:
+            return
+        self._unlisted_rounds.append((persisted_at, lines))
+        self._unlisted_bytes += sum(len(line) for line in lines)
+        while self._unlisted_bytes > self._hub.max_backlog_bytes and self._unlisted_rounds:
+            _, old = self._unlisted_rounds.popleft()
+            self._unlisted_bytes -= sum(len(line) for line in old)
 
     def _submit_post(self, connection_id: str) -> None:
         self._hub.submit(lambda: self._post(connection_id))

@@ -89,15 +89,22 @@ class ConnectionStore:
 
     def list(self, build_id: str, now: float | None = None) -> builtins.list[str]:
         """The connection ids watching ``build_id`` whose registration has not expired."""
+        return [connection_id for connection_id, _ in self.registrations(build_id, now)]
+
+    def registrations(
+        self, build_id: str, now: float | None = None
+    ) -> builtins.list[tuple[str, float]]:
+        """:meth:`list` with each connection's ``connected_at`` (the ``now`` given to
+        :meth:`add`; 0.0 for an item written without it), in one strongly consistent Query."""
         now = self._clock() if now is None else now
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "build_id = :b",
             "ExpressionAttributeValues": dynamo.values({":b": build_id}),
-            "ProjectionExpression": "connection_id, expires_at",
+            "ProjectionExpression": "connection_id, expires_at, connected_at",
             "ConsistentRead": True,
         }
-        out: builtins.list[str] = []
+        out: builtins.list[tuple[str, float]] = []
         while True:
             try:
                 answer = self._db.query(**kwargs)
@@ -106,7 +113,10 @@ class ConnectionStore:
             for item in answer.get("Items", []):
                 expires = item.get("expires_at")
                 if expires is None or float(expires["N"]) > now:
-                    out.append(item["connection_id"]["S"])
+                    connected = item.get("connected_at")
+                    out.append(
+                        (item["connection_id"]["S"], float(connected["N"]) if connected else 0.0)
+                    )
             if "LastEvaluatedKey" not in answer:
                 return out
             kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
