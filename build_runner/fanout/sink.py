@@ -16,7 +16,8 @@ Flow of one build (all state changes under the sink's lock; no I/O under it):
    :class:`.batching.RoundQueue`; only when no round is in flight, submit one. Never blocks on
    the network: a lock, a deque append, at most one ``submit``.
 2. a **round** (a worker): take everything pending (up to a cap), encode each line once, persist
-   the lines (``LogStore.append_encoded``) **first**, then take the build's connections
+   the lines **first** (``LogStore.append_encoded_batch``, shared with the other builds' rounds
+   in flight: :mod:`.commit`), then take the build's connections
    (``ConnectionStore.registrations``, read again when older than ``listing_ttl_s`` or before
    a status) and queue the encoded lines on each connection's :class:`.batching.ViewerQueue`.
    Persisting first means a viewer that connects after the listing finds those lines with
@@ -54,6 +55,7 @@ from build_runner.fanout.batching import (
     ViewerItem,
     ViewerQueue,
 )
+from build_runner.fanout.commit import GroupCommit
 from build_runner.fanout.delivery import Outcome, RetryPolicy, deliverable
 from build_runner.fanout.lines import MAX_FRAME_BYTES, encode_record
 from build_runner.fanout.poster import Poster
@@ -69,7 +71,9 @@ DEFAULT_LISTING_TTL_S = 1.0
 class LogAppender(Protocol):
     """The part of ``chalicelib.logstore.LogStore`` the sink uses."""
 
-    def append_encoded(self, build_id: str, lines: Sequence[tuple[int, bytes]]) -> Any: ...
+    def append_encoded_batch(
+        self, appends: Sequence[tuple[str, Sequence[tuple[int, bytes]]]]
+    ) -> Any: ...
 
 
 class ConnectionRegistry(Protocol):
@@ -108,6 +112,8 @@ class FanoutHub:
         self.listing_ttl_s = listing_ttl_s
         self.clock = clock
         self.log_store = log_store
+        # Concurrent rounds of all builds are stored in shared batched writes.
+        self.commit = GroupCommit(log_store.append_encoded_batch)
         self.connection_store = connection_store
         self.policy = policy or RetryPolicy()
         self.poster = Poster(management_client, policy=self.policy, sleep=sleep)
@@ -263,7 +269,7 @@ class FanoutSink:
         delays = iter(self._hub.policy.delays())
         while True:
             try:
-                self._hub.log_store.append_encoded(self.build_id, lines)
+                self._hub.commit.append(self.build_id, lines)
             except Exception as exc:
                 delay = next(delays, None)
                 if delay is not None:

@@ -19,6 +19,9 @@ from chalicelib.errors import InvalidRequest, StoreError
 
 # DynamoDB items are at most 400 KB; chunks stay well below so attribute names and numbers fit.
 MAX_CHUNK_BYTES = 300 * 1024
+# BatchWriteItem takes at most 25 items (25 chunks of 300 KB stay under its 16 MB).
+BATCH_ITEMS = 25
+BATCH_ATTEMPTS = 3
 
 
 def chunk_encoded(
@@ -56,6 +59,29 @@ def check_sequence(lines: list[dict[str, Any]]) -> None:
         previous = seq
 
 
+def _check_encoded(lines: Sequence[tuple[int, bytes]]) -> None:
+    """Raise InvalidRequest unless the seqs of ``(seq, bytes)`` lines are ints that grow."""
+    previous = 0
+    for index, (seq, _) in enumerate(lines):
+        if type(seq) is not int or seq <= previous:
+            raise InvalidRequest(
+                f"log line {index} has seq {seq!r} after seq {previous}: seqs must grow"
+            )
+        previous = seq
+
+
+def _chunk_item(
+    build_id: str, first_seq: int, last_seq: int, lines_json: bytes, expires_at: int
+) -> dict[str, Any]:
+    return {
+        "build_id": {"S": build_id},
+        "last_seq": {"N": str(last_seq)},
+        "first_seq": {"N": str(first_seq)},
+        "lines": {"S": lines_json.decode("utf-8")},
+        "expires_at": {"N": str(expires_at)},
+    }
+
+
 class LogStore:
     """Appends and reads a build's log lines. Raises StoreError (with the AWS code)."""
 
@@ -90,13 +116,7 @@ class LogStore:
         viewers; storing those same bytes saves encoding every line twice more here."""
         if not lines:
             return
-        previous = 0
-        for index, (seq, _) in enumerate(lines):
-            if type(seq) is not int or seq <= previous:
-                raise InvalidRequest(
-                    f"log line {index} has seq {seq!r} after seq {previous}: seqs must grow"
-                )
-            previous = seq
+        _check_encoded(lines)
         expires_at = int(self._clock()) + self._ttl_s
         for chunk in chunk_encoded(lines):
             self._put_chunk(
@@ -104,16 +124,47 @@ class LogStore:
                 b"[" + b",".join(data for _, data in chunk) + b"]", expires_at,
             )
 
+    def append_encoded_batch(
+        self, appends: Sequence[tuple[str, Sequence[tuple[int, bytes]]]]
+    ) -> None:
+        """:meth:`append_encoded` for several builds at once, in as few ``BatchWriteItem``
+        calls as DynamoDB allows (25 chunk items each). Items DynamoDB leaves unprocessed are
+        sent again (at most :data:`BATCH_ATTEMPTS` tries); raises StoreError if any is left,
+        in which case some of the builds' chunks may be stored and some not (rewriting a chunk
+        is harmless: same key, same lines)."""
+        expires_at = int(self._clock()) + self._ttl_s
+        requests: list[dict[str, Any]] = []
+        for build_id, lines in appends:
+            _check_encoded(lines)
+            for chunk in chunk_encoded(lines):
+                requests.append({"PutRequest": {"Item": _chunk_item(
+                    build_id, chunk[0][0], chunk[-1][0],
+                    b"[" + b",".join(data for _, data in chunk) + b"]", expires_at,
+                )}})
+        for start in range(0, len(requests), BATCH_ITEMS):
+            self._write_batch(requests[start:start + BATCH_ITEMS])
+
+    def _write_batch(self, requests: list[dict[str, Any]]) -> None:
+        pending = {self._table: requests}
+        for _ in range(BATCH_ATTEMPTS):
+            try:
+                answer = self._db.batch_write_item(RequestItems=pending)
+            except (ClientError, BotoCoreError) as exc:
+                raise StoreError.from_boto("append log lines of several builds", exc) from exc
+            pending = answer.get("UnprocessedItems") or {}
+            if not pending:
+                return
+        left = sum(len(items) for items in pending.values())
+        raise StoreError(
+            f"append log lines of several builds: DynamoDB left {left} chunk(s) unprocessed "
+            f"after {BATCH_ATTEMPTS} tries (throttled); write them again later",
+            "UnprocessedItems",
+        )
+
     def _put_chunk(
         self, build_id: str, first_seq: int, last_seq: int, lines_json: bytes, expires_at: int
     ) -> None:
-        item = {
-            "build_id": {"S": build_id},
-            "last_seq": {"N": str(last_seq)},
-            "first_seq": {"N": str(first_seq)},
-            "lines": {"S": lines_json.decode("utf-8")},
-            "expires_at": {"N": str(expires_at)},
-        }
+        item = _chunk_item(build_id, first_seq, last_seq, lines_json, expires_at)
         try:
             self._db.put_item(TableName=self._table, Item=item)
         except (ClientError, BotoCoreError) as exc:

@@ -50,3 +50,10 @@ def test_skips_registrations_past_their_expiry(connections: ConnectionStore) -> 
     connections.add("build-a", "fresh", NOW)
     assert connections.list("build-a") == ["fresh"]
     assert sorted(connections.list("build-a", now=NOW - 7000)) == ["fresh", "old"]
+
+
+def test_registrations_say_when_each_viewer_connected(connections: ConnectionStore) -> None:
+    connections.add("build-a", "conn-1", NOW - 5.5)
+    connections.add("build-a", "conn-2", NOW)
+    assert sorted(connections.registrations("build-a")) == [("conn-1", NOW - 5.5),
+                                                             ("conn-2", NOW)]
