@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from chalicelib.aws import AwsClients
 from chalicelib.settings import Settings
-from local_stack.stack import Child, LocalStack
+from local_stack.stack import FAKE_AWS_ENV, Child, LocalStack
 
 TERMINAL = ("succeeded", "failed", "cancelled")
 WAIT_S = 60.0
@@ -355,3 +356,19 @@ class Viewer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.close()
         self._thread.join(10)
+
+
+def drop_connections(stack: E2EStack, build_id: str) -> list[str]:
+    """Close every viewer of the build from the server side (``DELETE @connections/{id}``)."""
+    client = boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=stack.management_url,
+        region_name=stack.settings.region,
+        aws_access_key_id=FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=FAKE_AWS_ENV["AWS_SESSION_TOKEN"],
+    )
+    ids = stack.connection_ids(build_id)
+    for connection_id in ids:
+        client.delete_connection(ConnectionId=connection_id)
+    return ids

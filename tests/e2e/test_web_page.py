@@ -15,12 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from local_stack.stack import FAKE_AWS_ENV, REPO
-from tests.e2e.harness import E2EStack, edited_zip, wait_until
+from local_stack.stack import REPO
+from tests.e2e.harness import E2EStack, drop_connections, edited_zip, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -40,22 +39,6 @@ new MutationObserver(() => {
   }
 }).observe(document, {subtree: true, childList: true, attributes: true});
 """
-
-
-def drop_connections(stack: E2EStack, build_id: str) -> list[str]:
-    """Close every viewer of the build from the server side (``DELETE @connections/{id}``)."""
-    client = boto3.client(
-        "apigatewaymanagementapi",
-        endpoint_url=stack.management_url,
-        region_name=stack.settings.region,
-        aws_access_key_id=FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
-        aws_session_token=FAKE_AWS_ENV["AWS_SESSION_TOKEN"],
-    )
-    ids = stack.connection_ids(build_id)
-    for connection_id in ids:
-        client.delete_connection(ConnectionId=connection_id)
-    return ids
 
 
 @pytest.fixture
