@@ -11,7 +11,7 @@ from chalice.test import Client
 from chalicelib.aws import AwsClients
 from chalicelib.service import BuildService
 from chalicelib.settings import Settings
-from tests.functional.recording_connections import Recorder
+from tests.functional.connections_recorder import ConnectionsRecorder
 
 CHALICE_DIR = Path(__file__).resolve().parents[2] / "chalice_app"
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples" / "open-event"
@@ -24,7 +24,7 @@ class Api:
     settings: Settings
     clients: AwsClients
     service: BuildService
-    connections: Recorder
+    connections: ConnectionsRecorder
 
 
 def ws_event(kind: str, connection_id: str, *, body: str | None = None,

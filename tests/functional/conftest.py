@@ -22,7 +22,7 @@ from chalicelib.aws import AwsClients
 from chalicelib.settings import Settings
 from local_stack.resources import create_resources
 from tests.functional.app_helpers import CHALICE_DIR, NOW, Api
-from tests.functional.recording_connections import Recorder, recording_connections
+from tests.functional.connections_recorder import ConnectionsRecorder, running_recorder
 
 _SESSIONS: dict[str, boto3.session.Session] = {}
 
@@ -76,14 +76,16 @@ def aws() -> Iterator[tuple[Settings, AwsClients]]:
 
 
 @pytest.fixture
-def connections_endpoint() -> Iterator[Recorder]:
+def connections_endpoint() -> Iterator[ConnectionsRecorder]:
     """A recording ``@connections`` stand-in on a loopback port; ``.url`` is its endpoint."""
-    with recording_connections() as recorder:
+    with running_recorder() as recorder:
         yield recorder
 
 
 @pytest.fixture
-def api(aws: tuple[Settings, AwsClients], connections_endpoint: Recorder) -> Iterator[Api]:
+def api(
+    aws: tuple[Settings, AwsClients], connections_endpoint: ConnectionsRecorder
+) -> Iterator[Api]:
     """The Chalice app (``chalice_app/app.py``) over moto, posting WebSocket messages to the
     recording ``@connections`` stand-in, with the clock fixed at ``NOW``."""
     import app as chalice_app

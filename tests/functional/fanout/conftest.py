@@ -14,7 +14,7 @@ from chalicelib.aws import AwsClients
 from chalicelib.connections import ConnectionStore
 from chalicelib.logstore import LogStore
 from chalicelib.settings import Settings
-from tests.functional.fanout.recorder import ConnectionsRecorder, running_recorder
+from tests.functional.connections_recorder import ConnectionsRecorder, running_recorder
 
 # Real backoff shape, tiny times: the retries happen, the tests do not wait for them.
 FAST_RETRIES = RetryPolicy(max_attempts=5, base_s=0.001, cap_s=0.004)

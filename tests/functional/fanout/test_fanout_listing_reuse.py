@@ -20,8 +20,8 @@ from chalicelib.aws import AwsClients
 from chalicelib.connections import ConnectionStore
 from chalicelib.logstore import LogStore
 from chalicelib.settings import Settings
+from tests.functional.connections_recorder import ConnectionsRecorder
 from tests.functional.fanout.conftest import FAST_RETRIES
-from tests.functional.fanout.recorder import ConnectionsRecorder
 
 WAIT_S = 20.0
 TTL_S = 60.0

@@ -16,8 +16,8 @@ from build_runner.logs import BuildLog, LogRecord
 from chalicelib.connections import ConnectionStore
 from chalicelib.logstore import LogStore
 from chalicelib.settings import Settings
+from tests.functional.connections_recorder import ConnectionsRecorder
 from tests.functional.fanout.conftest import FAST_RETRIES
-from tests.functional.fanout.recorder import ConnectionsRecorder
 
 WAIT_S = 20.0
 

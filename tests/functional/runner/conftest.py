@@ -23,7 +23,7 @@ from build_runner.runner.loop import Runner
 from chalicelib.aws import AwsClients
 from chalicelib.builds import Build
 from chalicelib.settings import Settings
-from tests.functional.fanout.recorder import ConnectionsRecorder, running_recorder
+from tests.functional.connections_recorder import ConnectionsRecorder, running_recorder
 
 SENDER = "builds@apkgen.test"
 

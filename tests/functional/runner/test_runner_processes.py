@@ -22,7 +22,7 @@ from chalicelib.aws import AwsClients
 from chalicelib.builds import Build
 from chalicelib.settings import Settings
 from local_stack.resources import create_resources
-from tests.functional.fanout.recorder import ConnectionsRecorder, running_recorder
+from tests.functional.connections_recorder import ConnectionsRecorder, running_recorder
 
 pytestmark = pytest.mark.toolchain
 

@@ -77,6 +77,11 @@ class ConnectionsRecorder:
         with self._changed:
             return [json.loads(m) for m in self.messages.get(connection_id, [])]
 
+    def sent_to(self, connection_id: str) -> list[str]:
+        """The messages ``connection_id`` received, as text."""
+        with self._changed:
+            return [m.decode("utf-8") for m in self.messages.get(connection_id, [])]
+
     def seqs(self, connection_id: str) -> list[int]:
         """Every seq ``connection_id`` received in log messages, in arrival order."""
         return [
