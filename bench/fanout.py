@@ -159,18 +159,6 @@ class ApkgenSystem:
             "--stage", options.stage,
         ), self.env)
         self._ws.wait_for_line("LOCAL_WS READY", START_TIMEOUT_S)
-        self._warm_up()
-
-    def _warm_up(self) -> None:
-        """One viewer connects before the measured ones: the app builds its service and boto3
-        clients on its first ``$connect`` (chalicelib.context), and a hundred first connects at
-        once would each build their own and time out the handshakes."""
-        from websockets.sync.client import connect
-
-        build = f"warmup{secrets.token_hex(4)}"
-        self._create_builds([build])
-        with connect(f"{self.ws_url}?build={build}", open_timeout=START_TIMEOUT_S):
-            pass
 
     def _clients(self) -> Any:
         import boto3
@@ -300,17 +288,7 @@ def run_workload(system: System, workload: Workload, timeout: float = 300.0) -> 
         tallies: list[ViewerTally] = []
         for viewer in viewers:
             for item in json.loads(viewer.read_rest(timeout + 30).strip().splitlines()[-1]):
-                tally = ViewerTally(item["build"], item["expected"])
-                tally.seen = set(range(item["seen"]))  # only the count matters from here on
-                tally.received = item["received"]
-                tally.duplicates = item["duplicates"]
-                tally.out_of_order = item["out_of_order"]
-                tally.misrouted = item["misrouted"]
-                tally.latencies_ns = item["latencies_ns"]
-                tally.last_receive_ns = item["last_receive_ns"]
-                tally.frames = item["frames"]
-                tally.disconnects = item["disconnects"]
-                tallies.append(tally)
+                tallies.append(ViewerTally.from_json(item))
         ended_ns = max((t.last_receive_ns for t in tallies), default=time.time_ns())
         system.wait_produced(timeout)
         figures = merge(

@@ -64,6 +64,17 @@ class ViewerTally:
     def complete(self) -> bool:
         return len(self.seen) >= self.expected
 
+    def to_json(self) -> dict[str, Any]:
+        """Everything counted, as JSON data (viewer processes hand their tallies over so)."""
+        data = asdict(self)
+        data["seen"] = sorted(self.seen)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ViewerTally:
+        """The tally :meth:`to_json` described."""
+        return cls(**{**data, "seen": set(data["seen"])})
+
     @property
     def lost(self) -> int:
         return self.expected - len(self.seen)

@@ -138,16 +138,6 @@ async def wait_for_lines(tasks: list[asyncio.Task[None]], tallies: list[ViewerTa
     return pending
 
 
-def tally_to_json(tally: ViewerTally) -> dict[str, Any]:
-    return {
-        "build": tally.build, "expected": tally.expected, "seen": len(tally.seen),
-        "received": tally.received, "duplicates": tally.duplicates,
-        "out_of_order": tally.out_of_order, "misrouted": tally.misrouted,
-        "latencies_ns": tally.latencies_ns, "last_receive_ns": tally.last_receive_ns,
-        "frames": tally.frames, "disconnects": tally.disconnects,
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--system", choices=sorted(CONNECTORS), required=True)
@@ -161,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         watch(args.system, args.url, args.builds.split(","), args.viewers, args.lines,
               args.timeout)
     )
-    json.dump([tally_to_json(t) for t in tallies], sys.stdout)
+    json.dump([t.to_json() for t in tallies], sys.stdout)
     sys.stdout.write("\n")
     return 0
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from bench.measure import (
     RunFigures,
     ViewerTally,
@@ -60,3 +62,13 @@ def test_median_run_reports_the_middle_run_with_the_faults_of_every_run() -> Non
     chosen = median_run([run(300.0), run(100.0, lost=2), run(200.0), run(400.0, lost=1)])
     assert chosen.deliveries_per_s == 200.0  # the lower middle of four
     assert (chosen.lost, chosen.repeats) == (3, 4)
+
+
+def test_a_tally_survives_its_trip_between_processes_as_json() -> None:
+    tally = ViewerTally("a", expected=3)
+    tally.receive(make_line("a", 2, 0), 5)
+    tally.receive(make_line("a", 1, 0), 7)
+    tally.receive(make_line("b", 3, 0), 9)
+    copy = ViewerTally.from_json(json.loads(json.dumps(tally.to_json())))
+    assert copy == tally
+    assert (copy.lost, copy.out_of_order, copy.misrouted) == (1, 1, 1)
