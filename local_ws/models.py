@@ -24,8 +24,8 @@ from local_ws.events import ConnectionInfo
 IDLE_TIMEOUT_S = 10 * 60.0
 MAX_DURATION_S = 2 * 3600.0
 MAX_MESSAGE_BYTES = 128 * 1024
-# API Gateway's frame size. Messages larger than this are fragmented by AWS; local_ws sends every
-# message as one frame (see the server module) and only names the constant.
+# API Gateway's frame size: a posted message larger than this reaches the client in several
+# frames (fragments of one WebSocket message), as :func:`frames_of` cuts it.
 MAX_FRAME_BYTES = 32 * 1024
 
 # The close code API Gateway uses when it ends a connection for idleness or age.
@@ -34,10 +34,43 @@ IDLE_REASON = "Going away: idle timeout"
 MAX_DURATION_REASON = "Going away: maximum connection duration"
 
 
+Frames = list[str] | list[bytes]
+
+
+def frames_of(data: bytes, max_frame_bytes: int = MAX_FRAME_BYTES) -> Frames:
+    """The frames API Gateway sends for a posted message: text if ``data`` is UTF-8, binary
+    otherwise, cut into pieces of at most ``max_frame_bytes`` bytes (one piece for a small
+    message). Text is cut between characters, so every piece is itself valid UTF-8. Pure.
+
+    One difference remains on the wire: websockets ends a fragmented message with an empty
+    final frame, where API Gateway's last data frame is the final one; clients see the same
+    message either way."""
+    if max_frame_bytes < 4:
+        raise ValueError(
+            f"a frame must hold at least one character (4 bytes), not {max_frame_bytes}"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return [data[i:i + max_frame_bytes] for i in range(0, len(data), max_frame_bytes)] or [b""]
+    if len(data) <= max_frame_bytes:
+        return [text]
+    pieces: list[str] = []
+    start = 0
+    while start < len(data):
+        end = min(start + max_frame_bytes, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # inside a multi-byte character
+            end -= 1
+        pieces.append(data[start:end].decode("utf-8"))
+        start = end
+    return pieces
+
+
 class Socket(Protocol):
     """What the registry needs from a live socket; the server supplies the real one."""
 
-    async def send(self, data: str | bytes) -> None: ...
+    async def send(self, data: str | bytes | Frames) -> None:
+        """Send one message: a string or bytes as one frame, a list as fragments of one."""
 
     async def close(self, code: int = 1000, reason: str = "") -> None: ...
 

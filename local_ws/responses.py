@@ -25,7 +25,7 @@ from local_ws.errors import (
     GoneException,
     ManagementError,
 )
-from local_ws.models import ConnectionRegistry
+from local_ws.models import ConnectionRegistry, frames_of
 
 REASONS = {
     100: "Continue",
@@ -183,14 +183,12 @@ class ManagementAPI:
             return error_response(error)
 
     async def post(self, connection_id: str, data: bytes) -> None:
-        """Deliver ``data`` as one frame: text if it is UTF-8, binary otherwise."""
+        """Deliver ``data`` as one message, text if it is UTF-8, binary otherwise, in frames
+        of at most 32 KB as API Gateway sends it (:func:`local_ws.models.frames_of`)."""
         self.registry.check_payload(data)
         conn = self.registry.live(connection_id)
-        try:
-            frame: str | bytes = data.decode("utf-8")
-        except UnicodeDecodeError:
-            frame = data
-        await conn.socket.send(frame)
+        frames = frames_of(data)
+        await conn.socket.send(frames[0] if len(frames) == 1 else frames)
 
     async def delete(self, connection_id: str) -> None:
         """Close the connection; ``$disconnect`` runs when the close completes."""

@@ -15,9 +15,9 @@ registered (POSTs before that are ``Gone``, as on AWS), each frame from the clie
 unregistered and ``$disconnect`` runs.
 
 Frames: API Gateway accepts client messages up to 128 KB (in frames of at most 32 KB) and
-fragments its own messages over 32 KB. local_ws refuses client messages over 128 KB (close
-code 1009, as AWS) but neither enforces the 32 KB frame size nor fragments: every message goes
-out as one frame. apkgen's fan-out keeps messages under 32 KB anyway (see docs/contracts.md).
+fragments its own messages over 32 KB. local_ws does the same on the way out (a posted message
+of up to 128 KB leaves in 32 KB fragments) and refuses client messages over 128 KB (close code
+1009, as AWS), without enforcing the 32 KB size of the client's frames.
 Pings from websockets (every 20 s) detect dead peers; only data frames from the client count
 as activity for the idle timeout, as on API Gateway.
 
@@ -52,6 +52,7 @@ from local_ws.models import (
     MAX_DURATION_S,
     MAX_MESSAGE_BYTES,
     ConnectionRegistry,
+    Frames,
 )
 from local_ws.responses import ManagementAPI
 
@@ -77,7 +78,7 @@ class _Socket:
         self._ws = ws
         self._tasks = tasks
 
-    async def send(self, data: str | bytes) -> None:
+    async def send(self, data: str | bytes | Frames) -> None:
         try:
             await self._ws.send(data)
         except ConnectionClosed as exc:

@@ -72,6 +72,17 @@ def test_post_over_128_kb_raises_payload_too_large(
         assert ws.recv(timeout=WAIT_S) == "y" * (128 * 1024)
 
 
+def test_a_message_over_32_kb_arrives_in_32_kb_frames_of_one_message(
+    local_ws: RunningLocalWs, client: Any, recorder: Recorder
+) -> None:
+    message = ("é" * 20_000 + "x" * 30_000).encode()  # 70 000 bytes, 2-byte characters first
+    with connect(local_ws.ws_url) as ws:
+        client.post_to_connection(ConnectionId=connection_id(recorder), Data=message)
+        frames = [frame for frame in ws.recv_streaming() if frame]  # see frames_of's note
+    assert [len(frame.encode()) for frame in frames] == [32 * 1024, 32 * 1024, 4464]
+    assert "".join(frames).encode() == message
+
+
 def test_get_returns_connected_at_last_active_at_and_identity(
     local_ws: RunningLocalWs, client: Any, recorder: Recorder
 ) -> None:

@@ -9,7 +9,10 @@ from local_ws.events import ConnectionInfo
 from local_ws.models import (
     IDLE_REASON,
     MAX_DURATION_REASON,
+    MAX_FRAME_BYTES,
     ConnectionRegistry,
+    Frames,
+    frames_of,
     iso8601,
 )
 
@@ -23,7 +26,7 @@ class FakeClock:
 
 
 class NullSocket:
-    async def send(self, data: str | bytes) -> None:
+    async def send(self, data: str | bytes | Frames) -> None:
         raise AssertionError("the registry never sends by itself")
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
@@ -132,3 +135,30 @@ def test_removed_connection_is_gone() -> None:
     assert reg.remove("c1") is None
     with pytest.raises(GoneException):
         reg.live("c1")
+
+
+def test_a_message_up_to_one_frame_is_sent_as_one_text_frame() -> None:
+    assert frames_of(b"x" * MAX_FRAME_BYTES) == ["x" * MAX_FRAME_BYTES]
+
+
+def test_a_128_kb_text_message_is_cut_into_four_32_kb_frames() -> None:
+    frames = frames_of(b"y" * (128 * 1024))
+    assert [len(frame) for frame in frames] == [MAX_FRAME_BYTES] * 4
+    assert "".join(frames) == "y" * (128 * 1024)
+
+
+def test_text_is_cut_between_characters_so_every_frame_is_valid_utf8() -> None:
+    text = "a" + "é€😀" * 10  # 1 + 9 bytes per repetition: cuts would fall inside characters
+    frames = frames_of(text.encode(), max_frame_bytes=8)
+    assert "".join(frames) == text
+    assert all(0 < len(frame.encode()) <= 8 for frame in frames)
+
+
+def test_bytes_that_are_not_utf8_are_cut_into_binary_frames() -> None:
+    frames = frames_of(b"\xff" * 10, max_frame_bytes=4)
+    assert frames == [b"\xff" * 4, b"\xff" * 4, b"\xff" * 2]
+
+
+def test_a_frame_too_small_for_a_character_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least one character"):
+        frames_of(b"abc", max_frame_bytes=3)
