@@ -7,7 +7,8 @@ Two small state machines, driven by :mod:`.sink`'s workers:
   items accumulate and the next round takes them all at once, up to a size cap (**batch while
   lines pour in**). One round at a time per build keeps the handoff to viewers in seq order.
 * :class:`ViewerQueue` (one per connection) feeds the posts to that connection: at most one post
-  in flight, and each post carries every queued line that fits in one 32 KB frame. A slow viewer
+  in flight, and each post carries every queued line that fits in one message (128 KB, which
+  API Gateway delivers in 32 KB frames). A slow viewer
   only lets its own queue grow, up to ``max_backlog_bytes``; beyond it the oldest lines are
   dropped (**drop-and-let-resume**): everything is persisted before it is posted, so the viewer
   sees a gap in the seq numbers and fills it with ``{"action": "resume", "after": SEQ}``.
@@ -25,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from build_runner.fanout.lines import MAX_FRAME_BYTES
+from build_runner.fanout.lines import MAX_MESSAGE_BYTES
 
 T = TypeVar("T")
 
@@ -117,13 +118,13 @@ class ViewerQueue:
         self,
         build_id: str,
         *,
-        max_frame_bytes: int = MAX_FRAME_BYTES,
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
         max_backlog_bytes: int = MAX_BACKLOG_BYTES,
     ) -> None:
         self._prefix, self._suffix = log_envelope(build_id)
-        self._max_lines_bytes = max_frame_bytes - len(self._prefix) - len(self._suffix)
+        self._max_lines_bytes = max_message_bytes - len(self._prefix) - len(self._suffix)
         if self._max_lines_bytes <= 0:
-            raise ValueError(f"a {max_frame_bytes}-byte frame cannot hold a log message")
+            raise ValueError(f"a {max_message_bytes}-byte message cannot hold a log message")
         self._max_backlog = max_backlog_bytes
         self._items: deque[ViewerItem] = deque()
         self._bytes = 0
@@ -171,7 +172,7 @@ class ViewerQueue:
         self._items = kept
 
     def next_message(self) -> bytes | None:
-        """The next message to post: a standalone message, or as many lines as fit one frame."""
+        """The next message to post: a standalone message, or as many lines as fit one message."""
         items = self._items
         if not items:
             return None

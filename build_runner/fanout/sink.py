@@ -25,10 +25,11 @@ Flow of one build (all state changes under the sink's lock; no I/O under it):
    since it registered at the next read (:meth:`FanoutSink._deliver`). When lines arrived
    meanwhile, the next round starts at once: that is the batching under load.
 3. a **post** (a worker, per connection): at most one in flight per connection, so each viewer
-   receives its messages in seq order; each post carries every queued line that fits one 32 KB
-   frame. Connections post concurrently with each other. ``GoneException`` removes the
-   registration and the viewer; transient errors are retried (bounded); other errors skip that
-   message for that viewer only.
+   receives its messages in seq order; each post carries every queued line that fits one
+   message (128 KB: API Gateway's limit; it delivers it in 32 KB frames), so a busy viewer
+   costs a few billed messages per thousand lines. Connections post concurrently with each
+   other. ``GoneException`` removes the registration and the viewer; transient errors are
+   retried (bounded); other errors skip that message for that viewer only.
 
 A slow viewer never slows the build nor the other viewers: its own queue grows up to a bound,
 then its oldest lines are dropped and it resumes the gap from the persisted log (see
@@ -57,7 +58,7 @@ from build_runner.fanout.batching import (
 )
 from build_runner.fanout.commit import GroupCommit
 from build_runner.fanout.delivery import Outcome, RetryPolicy, deliverable
-from build_runner.fanout.lines import MAX_FRAME_BYTES, encode_record
+from build_runner.fanout.lines import MAX_MESSAGE_BYTES, encode_record
 from build_runner.fanout.poster import Poster
 from build_runner.logs import LogRecord
 
@@ -101,7 +102,7 @@ class FanoutHub:
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         max_backlog_bytes: int = MAX_BACKLOG_BYTES,
-        max_frame_bytes: int = MAX_FRAME_BYTES,
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
         listing_ttl_s: float = DEFAULT_LISTING_TTL_S,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -118,7 +119,7 @@ class FanoutHub:
         self.policy = policy or RetryPolicy()
         self.poster = Poster(management_client, policy=self.policy, sleep=sleep)
         self.max_backlog_bytes = max_backlog_bytes
-        self.max_frame_bytes = max_frame_bytes
+        self.max_message_bytes = max_message_bytes
         self._sleep = sleep
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fanout")
         self._closed = False
@@ -203,9 +204,9 @@ class FanoutSink:
             body.setdefault("build", self.build_id)
             body.setdefault("last_seq", self._seq)
             data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-            if len(data) > self._hub.max_frame_bytes:
+            if len(data) > self._hub.max_message_bytes:
                 logger.warning(
-                    "status message for build %s is %d bytes, over one frame; shorten its error",
+                    "status message for build %s is %d bytes, over one message; shorten its error",
                     self.build_id, len(data),
                 )
             start = self._queue.add(Standalone(data))
@@ -344,7 +345,7 @@ class FanoutSink:
                 if viewer is None:
                     viewer = self._viewers[connection_id] = ViewerQueue(
                         self.build_id,
-                        max_frame_bytes=hub.max_frame_bytes,
+                        max_message_bytes=hub.max_message_bytes,
                         max_backlog_bytes=hub.max_backlog_bytes,
                     )
                 dropped = viewer.dropped_lines

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from build_runner.fanout.lines import MAX_FRAME_BYTES
+from build_runner.fanout.lines import MAX_MESSAGE_BYTES
 from build_runner.fanout.poster import management_client
 from build_runner.fanout.sink import FanoutHub
 from build_runner.logs import LogRecord
@@ -82,7 +82,7 @@ def receive_until_status(viewer: ClientConnection, status: str) -> list[dict[str
     while True:
         frame = viewer.recv(timeout=max(0.0, deadline - time.monotonic()))
         assert isinstance(frame, str)
-        assert len(frame.encode()) <= MAX_FRAME_BYTES
+        assert len(frame.encode()) <= MAX_MESSAGE_BYTES
         message = json.loads(frame)
         messages.append(message)
         if message["type"] == "status" and message["status"] == status:

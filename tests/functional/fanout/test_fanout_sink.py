@@ -9,7 +9,7 @@ import time
 import pytest
 
 from build_runner.fanout import SinkClosed
-from build_runner.fanout.lines import MAX_FRAME_BYTES
+from build_runner.fanout.lines import MAX_FRAME_BYTES, MAX_MESSAGE_BYTES
 from build_runner.fanout.poster import management_client
 from build_runner.fanout.sink import FanoutHub, FanoutSink
 from build_runner.logs import BuildLog, LogRecord
@@ -76,7 +76,7 @@ def test_first_line_after_a_quiet_period_goes_out_without_a_flush(
     assert recorder.seqs("v1") == [1, 2]
 
 
-def test_lines_pouring_in_during_a_post_are_batched_into_full_frames(
+def test_lines_pouring_in_during_a_post_are_batched_into_full_messages(
     hub: FanoutHub, stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder
 ) -> None:
     _, connections = stores
@@ -90,12 +90,12 @@ def test_lines_pouring_in_during_a_post_are_batched_into_full_frames(
     assert sink.flush(WAIT_S)
     messages = recorder.messages["v1"]
     assert recorder.seqs("v1") == list(range(1, 2002))
-    assert all(len(m) <= MAX_FRAME_BYTES for m in messages)
-    # 2000 lines of ~70 bytes queued during one post: a handful of full frames, not 2000 posts.
+    assert all(len(m) <= MAX_MESSAGE_BYTES for m in messages)
+    # 2000 lines of ~70 bytes queued during one post: a few full messages, not 2000 posts.
     payload = sum(len(m) for m in messages[1:])
-    full_frames = -(-payload // MAX_FRAME_BYTES)
-    assert full_frames <= 10
-    assert len(messages) - 1 <= full_frames + 1  # + 1: a round may land after the release
+    full_messages = -(-payload // MAX_MESSAGE_BYTES)
+    assert full_messages <= 3
+    assert len(messages) - 1 <= full_messages + 1  # + 1: a round may land after the release
 
 
 def test_drops_connection_that_aws_reports_gone_and_keeps_serving_the_others(
@@ -209,7 +209,7 @@ def test_status_is_posted_after_every_line_emitted_before_it(
     assert recorder.seqs("v1") == [1, 2, 3]
 
 
-def test_a_huge_line_is_cut_to_one_frame_live_and_in_the_stored_log(
+def test_a_huge_line_is_cut_to_fit_one_frame_live_and_in_the_stored_log(
     hub: FanoutHub, stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder
 ) -> None:
     logs, connections = stores

@@ -13,7 +13,12 @@ from build_runner.fanout.batching import (
     assemble,
     log_envelope,
 )
-from build_runner.fanout.lines import MAX_FRAME_BYTES, encode_line, line_dict
+from build_runner.fanout.lines import (
+    MAX_FRAME_BYTES,
+    MAX_MESSAGE_BYTES,
+    encode_line,
+    line_dict,
+)
 from build_runner.logs import LogRecord
 from chalicelib import protocol
 
@@ -88,14 +93,14 @@ def test_assembled_message_is_the_protocols_log_message() -> None:
 
 def test_messages_are_byte_for_byte_those_of_the_shared_protocol() -> None:
     lines = [line_dict(n, LogRecord("sign", "info", f"line {n} ✓ \"q\"", ts=2.0))
-             for n in range(1, 800)]
+             for n in range(1, 3000)]
     viewer = ViewerQueue(BUILD)
     viewer.offer([encode_line(line)[1] for line in lines])
     ours = []
     while (message := viewer.next_message()) is not None:
         ours.append(message.decode("utf-8"))
     assert len(ours) > 1
-    assert ours == protocol.split_lines_into_messages(BUILD, lines, MAX_FRAME_BYTES)
+    assert ours == protocol.split_lines_into_messages(BUILD, lines, MAX_MESSAGE_BYTES)
 
 
 # -- ViewerQueue: one connection's posts -----------------------------------------------------
@@ -122,19 +127,19 @@ def test_never_two_posts_in_flight_to_one_viewer() -> None:
     assert viewer.finish() is False
 
 
-def test_messages_never_exceed_one_frame() -> None:
+def test_messages_never_exceed_128_kb() -> None:
     viewer = ViewerQueue(BUILD)
-    lines = [encoded(n, "x" * 900) for n in range(1, 201)]
+    lines = [encoded(n, "x" * 900) for n in range(1, 601)]
     viewer.offer(lines)
     got: list[int] = []
     while (message := viewer.next_message()) is not None:
-        assert len(message) <= MAX_FRAME_BYTES
+        assert len(message) <= MAX_MESSAGE_BYTES
         got.extend(seqs(message))
-    assert got == list(range(1, 201))
+    assert got == list(range(1, 601))
 
 
-def test_a_maximal_line_never_pushes_a_message_over_the_frame() -> None:
-    viewer = ViewerQueue(BUILD)
+def test_a_maximal_line_never_pushes_a_message_over_its_limit() -> None:
+    viewer = ViewerQueue(BUILD, max_message_bytes=MAX_FRAME_BYTES)
     huge = encode_line(line_dict(2, LogRecord("package", "info", "y" * 50_000, ts=1.0)))[1]
     viewer.offer([encoded(1), huge, encoded(3)])
     messages = []
@@ -180,4 +185,4 @@ def test_gone_viewer_forgets_its_queue_and_takes_nothing_more() -> None:
 
 def test_refuses_a_frame_too_small_for_the_envelope() -> None:
     with pytest.raises(ValueError, match="cannot hold a log message"):
-        ViewerQueue(BUILD, max_frame_bytes=20)
+        ViewerQueue(BUILD, max_message_bytes=20)
