@@ -58,7 +58,7 @@ def run(builds: list[str], lines: int, rate: float | None, workers: int,
 
     Prints ``READY`` before waiting for ``go`` (stdin's ``GO`` when None).
     """
-    clients = AwsClients(settings)
+    clients = AwsClients(settings, max_pool_connections=workers)
     hub = FanoutHub(
         LogStore(clients.dynamodb, settings.logs_table, settings.log_ttl_days),
         ConnectionStore(clients.dynamodb, settings.connections_table, settings.connection_ttl_s),

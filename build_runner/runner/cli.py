@@ -63,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         settings = Settings.from_env()
-        clients = AwsClients(settings)
+        # The fan-out's workers read connections and store lines at once: one HTTP
+        # connection each, kept open.
+        clients = AwsClients(settings, max_pool_connections=args.workers)
         services = Services.from_clients(settings, clients)
         config = RunnerConfig.from_settings(
             settings, runner_id=args.runner_id, wait_s=args.wait

@@ -24,6 +24,9 @@ class AwsClients:
     ``overrides`` maps a service name to a ready client (tests). The management client's
     endpoint is ``settings.ws_management_url`` (API Gateway's ``@connections`` URL on AWS,
     ``local_ws`` locally). Clients are thread safe once built; building is guarded by a lock.
+    ``max_pool_connections`` is each client's HTTP connection pool: give it the number of
+    threads that call a client at once (the runner's fan-out workers), or the connections beyond
+    it are opened and closed for every request.
     """
 
     def __init__(
@@ -32,6 +35,7 @@ class AwsClients:
         *,
         session: boto3.session.Session | None = None,
         overrides: dict[str, Any] | None = None,
+        max_pool_connections: int = 10,
     ) -> None:
         unknown = set(overrides or {}) - set(_SERVICES)
         if unknown:
@@ -40,6 +44,9 @@ class AwsClients:
         self._session = session
         self._clients: dict[str, Any] = dict(overrides or {})
         self._lock = threading.Lock()
+        if max_pool_connections < 1:
+            raise ValueError(f"max_pool_connections must be at least 1, not {max_pool_connections}")
+        self._pool = max_pool_connections
 
     def _build(self, service: str) -> Any:
         session = self._session or boto3.session.Session()
@@ -47,15 +54,16 @@ class AwsClients:
         if service == "apigatewaymanagementapi":
             kwargs["endpoint_url"] = self.settings.ws_management_url
             # A gone viewer must not hold a build's fan-out for long.
-            kwargs["config"] = Config(
-                connect_timeout=3, read_timeout=5, retries={"max_attempts": 2}
-            )
+            config = Config(connect_timeout=3, read_timeout=5, retries={"max_attempts": 2})
         elif service == "s3":
             # Path-style URLs work with moto's server on 127.0.0.1 as well as with AWS.
-            kwargs["config"] = Config(
+            config = Config(
                 s3={"addressing_style": "path"} if self.settings.aws_endpoint_url else {},
                 signature_version="s3v4",
             )
+        else:
+            config = Config()
+        kwargs["config"] = config.merge(Config(max_pool_connections=self._pool))
         return session.client(service, **kwargs)
 
     def client(self, service: str) -> Any:
