@@ -28,15 +28,24 @@ Connector = Callable[[str, str, ViewerTally, asyncio.Event], Coroutine[Any, Any,
 
 
 async def apkgen_viewer(url: str, build: str, tally: ViewerTally, ready: asyncio.Event) -> None:
-    """A viewer of apkgen's WebSocket protocol: ``log`` messages carry lines in seq order."""
+    """A viewer of apkgen's WebSocket protocol: ``log`` messages carry lines in seq order.
+
+    A message over 32 KB arrives in fragments (one per frame, as API Gateway sends it); each
+    non-empty fragment counts as a frame (websockets ends a fragmented message with an empty
+    one, which API Gateway does not send)."""
     from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosedOK
 
     async with connect(f"{url}?build={build}", max_size=None, open_timeout=OPEN_TIMEOUT_S) as ws:
         ready.set()
-        async for raw in ws:
+        while True:
+            try:
+                fragments = [fragment async for fragment in ws.recv_streaming()]
+            except ConnectionClosedOK:
+                break
             now = time.time_ns()
-            tally.frames += 1
-            message = json.loads(raw)
+            tally.frames += sum(1 for fragment in fragments if fragment)
+            message = json.loads("".join(fragments) if len(fragments) > 1 else fragments[0])
             if message.get("type") != "log":
                 continue
             for line in message["lines"]:

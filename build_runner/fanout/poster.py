@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,7 +86,7 @@ class Poster:
     def post(self, connection_id: str, data: bytes) -> Outcome:
         """Post ``data`` to ``connection_id``; retry transient failures; never raise AWS errors."""
         stats = self.stats
-        delays = iter(self._policy.delays(self._rand))
+        delays: Iterator[float] | None = None  # made on the first failure: most posts succeed
         attempt = 0
         while True:
             attempt += 1
@@ -109,6 +109,8 @@ class Poster:
                 stats.gone += 1
                 return Outcome.GONE
             if outcome is Outcome.RETRY:
+                if delays is None:
+                    delays = iter(self._policy.delays(self._rand))
                 delay = next(delays, None)
                 if delay is not None:
                     stats.retries += 1
