@@ -230,3 +230,100 @@ def test_emitting_after_close_is_refused_with_a_clear_error(hub: FanoutHub) -> N
     assert sink.close(WAIT_S)
     with pytest.raises(SinkClosed, match="after build closed's sink was closed"):
         sink.emit(record(1))
+
+
+class HeldLogStore:
+    """The real log store, holding each batched write until the test lets it through."""
+
+    def __init__(self, store: LogStore) -> None:
+        self.store = store
+        self.release = threading.Event()
+        self.writing = threading.Event()
+
+    def append_encoded_batch(self, appends: list[tuple[str, list[tuple[int, bytes]]]]) -> None:
+        self.writing.set()
+        assert self.release.wait(WAIT_S), "the test never released the held write"
+        self.store.append_encoded_batch(appends)
+
+
+def held_hub(
+    stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder, **options: float
+) -> tuple[FanoutHub, HeldLogStore]:
+    logs, connections = stores
+    held = HeldLogStore(logs)
+    settings = Settings(ws_management_url=recorder.url)
+    hub = FanoutHub(held, connections, management_client(settings), workers=4,
+                    policy=FAST_RETRIES, **options)
+    return hub, held
+
+
+def test_emit_waits_while_the_builds_pending_lines_reach_the_bound_then_goes_on(
+    stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder
+) -> None:
+    hub, held = held_hub(stores, recorder, max_pending_lines=3, max_emit_wait_s=WAIT_S)
+    with hub:
+        sink = hub.open("flood")
+        sink.emit(record(1))  # a round takes it and waits in the held write
+        assert held.writing.wait(WAIT_S)
+        emit_lines(sink, 2, 3)  # two lines pending: room left
+        assert sink.emit_waits == 0
+        fourth = threading.Thread(target=sink.emit, args=(record(4),))
+        fourth.start()
+        recorder.wait_for(lambda: sink.emit_waits == 1, WAIT_S)
+        assert fourth.is_alive()  # the third pending line: emit waits for room
+        held.release.set()
+        fourth.join(WAIT_S)
+        assert not fourth.is_alive()
+        assert sink.close(WAIT_S)
+    stored, _ = stores[0].read("flood", 0, 10)
+    assert [line["seq"] for line in stored] == [1, 2, 3, 4]
+
+
+def test_emit_goes_on_after_its_longest_wait_and_the_line_is_not_lost(
+    stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder
+) -> None:
+    hub, held = held_hub(stores, recorder, max_pending_lines=1, max_emit_wait_s=0.01)
+    with hub:
+        sink = hub.open("stuck")
+        sink.emit(record(1))
+        assert held.writing.wait(WAIT_S)
+        emit_lines(sink, 2, 4)  # each waits 10 ms for a round that is held, then goes on
+        assert sink.emit_waits == 3
+        held.release.set()
+        assert sink.close(WAIT_S)
+    stored, _ = stores[0].read("stuck", 0, 10)
+    assert [line["seq"] for line in stored] == [1, 2, 3, 4]
+
+
+def test_a_slow_viewer_never_holds_emit(
+    stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder
+) -> None:
+    logs, connections = stores
+    register(connections, "slowviewer", "v1")
+    hub, held = held_hub(stores, recorder, max_pending_lines=5, max_emit_wait_s=WAIT_S)
+    held.release.set()  # persistence runs freely; only the viewer is stuck
+    gate = recorder.held["v1"] = threading.Event()
+    with hub:
+        sink = hub.open("slowviewer")
+        sink.emit(record(1))
+        recorder.wait_for(lambda: "v1" in recorder.waiting, WAIT_S)  # its post hangs
+        # Twelve times the bound queues up behind that viewer; emit waits only for the store.
+        emitter = threading.Thread(target=emit_lines, args=(sink, 2, 60), daemon=True)
+        emitter.start()
+        try:
+            emitter.join(WAIT_S / 4)  # well before the stuck post's 10 s read timeout
+            assert not emitter.is_alive(), "emit waited for the stuck viewer"
+            assert "v1" in recorder.waiting
+        finally:
+            gate.set()
+        assert sink.close(WAIT_S)
+    assert recorder.seqs("v1") == list(range(1, 61))
+    stored, _ = logs.read("slowviewer", 0, 100)
+    assert [line["seq"] for line in stored] == list(range(1, 61))
+
+
+def test_the_hub_refuses_a_pending_bound_below_one_line(
+    stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder
+) -> None:
+    with pytest.raises(ValueError, match="max_pending_lines must be at least 1"):
+        held_hub(stores, recorder, max_pending_lines=0)
