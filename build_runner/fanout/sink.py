@@ -26,7 +26,10 @@ Flow of one build (all state changes under the sink's lock; no I/O under it):
    a status) and queue the encoded lines on each connection's :class:`.batching.ViewerQueue`.
    Persisting first means a viewer that connects after the listing finds those lines with
    ``resume``; one that registered while the listing was reused gets the lines persisted
-   since it registered at the next read (:meth:`FanoutSink._deliver`). When lines arrived
+   since it registered at the next read (:meth:`FanoutSink._deliver`). That next read comes
+   with the next round once the listing is older than ``listing_ttl_s``, before a status, or,
+   when the build has gone quiet, from the hub's refresher (:meth:`FanoutHub.refresh_stale`):
+   a late viewer never waits for the build's next line to get the ones it missed. When lines arrived
    meanwhile, the next round starts at once: that is the batching under load.
 3. a **post** (a worker, per connection): at most one in flight per connection, so each viewer
    receives its messages in seq order; each post carries every queued line that fits one
@@ -95,6 +98,14 @@ class ConnectionRegistry(Protocol):
     def remove(self, build_id: str, connection_id: str) -> Any: ...
 
 
+class _Refresh:
+    """The round item that makes a round read the listing again (and post nothing itself)."""
+
+
+REFRESH = _Refresh()
+RoundItem = tuple[int, LogRecord] | Standalone | _Refresh
+
+
 class FanoutHub:
     """The worker pool and poster shared by every build's :class:`FanoutSink`.
 
@@ -141,6 +152,17 @@ class FanoutHub:
         self._sleep = sleep
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fanout")
         self._closed = False
+        # Sinks whose rounds reused the listing since it was last read (see refresh_stale).
+        self._stale: dict[FanoutSink, None] = {}
+        self._stale_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._refresher: threading.Thread | None = None
+        if listing_ttl_s > 0:
+            self._refresher = threading.Thread(
+                target=self._refresh_loop, args=(min(listing_ttl_s, 1.0) / 2,),
+                name="fanout-refresher", daemon=True,
+            )
+            self._refresher.start()
 
     def open(self, build_id: str, *, after_seq: int = 0) -> FanoutSink:
         """A sink for ``build_id`` whose first line gets seq ``after_seq + 1``.
@@ -154,9 +176,40 @@ class FanoutHub:
     def submit(self, fn: Callable[[], None]) -> None:
         self._pool.submit(fn)
 
+    def mark_stale(self, sink: FanoutSink) -> None:
+        """``sink`` posted with a reused listing: read it again once it is old enough."""
+        with self._stale_lock:
+            self._stale[sink] = None
+
+    def refresh_stale(self) -> int:
+        """Make every build whose reused listing is older than ``listing_ttl_s`` read it again
+        (a round of its own, posting only to viewers it lacked); returns how many were asked.
+
+        The refresher thread calls this every half TTL (at most every 0.5 s), so a viewer that
+        registered just before a build went quiet gets the lines it missed without waiting
+        for the build's next line or status."""
+        now = self.clock()
+        with self._stale_lock:
+            due = [s for s in self._stale if now - s.listed_at >= self.listing_ttl_s]
+            for sink in due:
+                del self._stale[sink]
+        for sink in due:
+            sink.request_refresh()
+        return len(due)
+
+    def _refresh_loop(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                self.refresh_stale()
+            except Exception:
+                logger.exception("the fan-out's listing refresher failed; it goes on")
+
     def close(self) -> None:
         """Stop the workers after the work already submitted (close the sinks first)."""
         self._closed = True
+        self._stop.set()
+        if self._refresher is not None:
+            self._refresher.join()
         self._pool.shutdown(wait=True)
 
     def __enter__(self) -> FanoutHub:
@@ -181,7 +234,7 @@ class FanoutSink:
         self._room = threading.Condition(self._lock)
         self._emits_waiting = 0
         self.emit_waits = 0
-        self._queue: RoundQueue[tuple[int, LogRecord] | Standalone] = RoundQueue(MAX_ROUND_ITEMS)
+        self._queue: RoundQueue[RoundItem] = RoundQueue(MAX_ROUND_ITEMS)
         self._viewers: dict[str, ViewerQueue] = {}
         self._busy_viewers = 0
         self._gone: set[str] = set()
@@ -201,6 +254,21 @@ class FanoutSink:
     def last_seq(self) -> int:
         """The seq of the last line emitted."""
         return self._seq
+
+    @property
+    def listed_at(self) -> float:
+        """When the connection listing in use was read (hub clock; 0 before the first read)."""
+        return self._listed_at
+
+    def request_refresh(self) -> None:
+        """Read the connection listing again in a round of its own (see
+        :meth:`FanoutHub.refresh_stale`); nothing happens once the sink is closed."""
+        with self._lock:
+            if self._closed:
+                return
+            start = self._queue.add(REFRESH)
+        if start:
+            self._hub.submit(self._round)
 
     def emit(self, record: LogRecord) -> None:
         """Queue ``record`` with the next seq and return at once; ``SinkClosed`` after close."""
@@ -281,7 +349,8 @@ class FanoutSink:
                 if self._emits_waiting:
                     self._room.notify_all()
             out = self._persist(items)
-            self._deliver(out, self._hub.clock())
+            relist = any(isinstance(item, (Standalone, _Refresh)) for item in items)
+            self._deliver(out, self._hub.clock(), relist=relist)
         except Exception:
             logger.exception("build %s: a log fan-out round failed", self.build_id)
         finally:
@@ -292,13 +361,15 @@ class FanoutSink:
             if again:
                 self._hub.submit(self._round)
 
-    def _persist(self, items: list[tuple[int, LogRecord] | Standalone]) -> list[ViewerItem]:
+    def _persist(self, items: list[RoundItem]) -> list[ViewerItem]:
         """Encode the lines once, store them, and return what the viewers get, in order."""
         out: list[ViewerItem] = []
         lines: list[tuple[int, bytes]] = []
         for item in items:
             if isinstance(item, Standalone):
                 out.append(item)
+                continue
+            if isinstance(item, _Refresh):
                 continue
             line, data = encode_record(item[0], item[1])
             lines.append((line["seq"], data))
@@ -328,21 +399,22 @@ class FanoutSink:
             self.lines_persisted += len(lines)
             return
 
-    def _deliver(self, items: list[ViewerItem], persisted_at: float) -> None:
+    def _deliver(self, items: list[ViewerItem], persisted_at: float, *, relist: bool) -> None:
         """Queue ``items`` (persisted at ``persisted_at``) for every viewer of the build.
 
-        The listing is read again when it is older than ``listing_ttl_s`` and before every
-        status; in between it is reused, which spares one DynamoDB Query per round. A viewer
-        that registered after the listing in use was read misses the rounds that reused it, so
-        the next read gives each viewer it did not hold the lines of those rounds persisted
-        after that viewer's ``connected_at`` (what its resume may not have found), before the
-        round's own; a viewer dedups by seq, and one that still sees a gap resumes it.
+        The listing is read again when it is older than ``listing_ttl_s`` and when ``relist``
+        (a status or a refresh is in the round); in between it is reused, which spares one
+        DynamoDB Query per round. A viewer that registered after the listing in use was read
+        misses the rounds that reused it, so the next read gives each viewer it did not hold
+        the lines of those rounds persisted after that viewer's ``connected_at`` (what its
+        resume may not have found), before the round's own; a viewer dedups by seq, and one
+        that still sees a gap resumes it.
         """
         hub = self._hub
         with self._lock:
             fresh = (
                 self._listing is None
-                or any(isinstance(item, Standalone) for item in items)
+                or relist
                 or hub.clock() - self._listed_at >= hub.listing_ttl_s
             )
         registered: list[tuple[str, float]] | None = None
@@ -363,7 +435,8 @@ class FanoutSink:
                 if listing is None:
                     listing = [c for c, v in self._viewers.items() if not v.gone]
                 targets = deliverable(listing, self._gone)
-                self._remember_unlisted(persisted_at, items)
+                if self._remember_unlisted(persisted_at, items):
+                    hub.mark_stale(self)
             else:
                 targets = deliverable((c for c, _ in registered), self._gone)
                 if self._listing is not None:
@@ -408,17 +481,19 @@ class FanoutSink:
         for connection_id in start:
             self._submit_post(connection_id)
 
-    def _remember_unlisted(self, persisted_at: float, items: list[ViewerItem]) -> None:
+    def _remember_unlisted(self, persisted_at: float, items: list[ViewerItem]) -> bool:
         """Keep the lines of a round that reused the listing, up to the backlog bound (older
-        rounds beyond it are dropped: a viewer that missed them sees the gap and resumes)."""
+        rounds beyond it are dropped: a viewer that missed them sees the gap and resumes).
+        Returns whether there were lines to keep."""
         lines = [item for item in items if isinstance(item, bytes)]
         if not lines:
-            return
+            return False
         self._unlisted_rounds.append((persisted_at, lines))
         self._unlisted_bytes += sum(len(line) for line in lines)
         while self._unlisted_bytes > self._hub.max_backlog_bytes and self._unlisted_rounds:
             _, old = self._unlisted_rounds.popleft()
             self._unlisted_bytes -= sum(len(line) for line in old)
+        return True
 
     def _submit_post(self, connection_id: str) -> None:
         self._hub.submit(lambda: self._post(connection_id))

@@ -130,3 +130,46 @@ def test_a_negative_listing_ttl_is_refused_with_what_to_pass(
 ) -> None:
     with pytest.raises(ValueError, match="listing_ttl_s must be 0"):
         FanoutHub(*stores, object(), listing_ttl_s=-1.0)
+
+
+def test_a_quiet_build_reads_its_listing_again_so_a_late_viewer_gets_the_lines_it_missed(
+    reusing_hub: FanoutHub,
+    stores: tuple[LogStore, ConnectionStore],
+    recorder: ConnectionsRecorder,
+    clock: ManualClock,
+) -> None:
+    _, connections = stores
+    connections.add("quiet", "early", clock.now)
+    sink = reusing_hub.open("quiet")
+    emit_lines(sink, 1, 1)
+    connections.add("quiet", "late", clock.now + 0.5)
+    clock.now += 1.0
+    emit_lines(sink, 2, 3)  # then the build says nothing for a long time
+    assert reusing_hub.refresh_stale() == 0  # the listing is younger than its TTL
+    assert recorder.seqs("late") == []
+    clock.now += TTL_S
+    assert reusing_hub.refresh_stale() == 1
+    assert sink.flush(WAIT_S)
+    assert recorder.seqs("late") == [2, 3]
+    assert recorder.seqs("early") == [1, 2, 3]
+    assert reusing_hub.refresh_stale() == 0  # read again: nothing left to repair
+    assert sink.close(WAIT_S)
+
+
+def test_the_hubs_refresher_repairs_a_late_viewer_without_being_asked(
+    aws: tuple[Settings, AwsClients],
+    stores: tuple[LogStore, ConnectionStore],
+    recorder: ConnectionsRecorder,
+) -> None:
+    settings, _ = aws
+    _, connections = stores
+    client = management_client(dataclasses.replace(settings, ws_management_url=recorder.url))
+    with FanoutHub(*stores, client, workers=2, listing_ttl_s=0.2) as hub:
+        connections.add("idle", "early", time.time())
+        sink = hub.open("idle")
+        emit_lines(sink, 1, 1)
+        connections.add("idle", "late", time.time())
+        emit_lines(sink, 2, 2)  # the listing read for line 1 is reused: "late" misses line 2
+        recorder.wait_for(lambda: recorder.seqs("late") == [2], WAIT_S)
+        assert sink.close(WAIT_S)
+    assert recorder.seqs("early") == [1, 2]
