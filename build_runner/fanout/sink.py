@@ -80,6 +80,9 @@ DEFAULT_MAX_PENDING_LINES = 500
 DEFAULT_MAX_EMIT_WAIT_S = 1.0
 # How long a build's connection listing is reused before it is read again (see _deliver).
 DEFAULT_LISTING_TTL_S = 1.0
+# The listing reads (DynamoDB Queries) a hub makes per second at most: with many builds open,
+# each build's listing is reused longer (see FanoutHub.listing_age_limit).
+DEFAULT_LISTING_READS_PER_S = 25.0
 
 
 class LogAppender(Protocol):
@@ -128,6 +131,7 @@ class FanoutHub:
         clock: Callable[[], float] = time.time,
         max_pending_lines: int = DEFAULT_MAX_PENDING_LINES,
         max_emit_wait_s: float = DEFAULT_MAX_EMIT_WAIT_S,
+        listing_reads_per_s: float = DEFAULT_LISTING_READS_PER_S,
     ) -> None:
         if workers < 1:
             raise ValueError("the fan-out needs at least one worker thread")
@@ -139,7 +143,13 @@ class FanoutHub:
         self.max_emit_wait_s = max_emit_wait_s
         if listing_ttl_s < 0:
             raise ValueError(f"listing_ttl_s must be 0 (always list) or more, not {listing_ttl_s}")
+        if listing_reads_per_s <= 0:
+            raise ValueError(
+                f"listing_reads_per_s must be a positive rate, not {listing_reads_per_s}"
+            )
         self.listing_ttl_s = listing_ttl_s
+        self.listing_reads_per_s = listing_reads_per_s
+        self._open_sinks = 0
         self.clock = clock
         self.log_store = log_store
         # Concurrent rounds of all builds are stored in shared batched writes.
@@ -171,7 +181,27 @@ class FanoutHub:
         """
         if self._closed:
             raise SinkClosed("the fan-out hub is closed; open sinks before closing it")
-        return FanoutSink(self, build_id, after_seq)
+        sink = FanoutSink(self, build_id, after_seq)
+        with self._stale_lock:
+            self._open_sinks += 1
+        return sink
+
+    def sink_closed(self, sink: FanoutSink) -> None:
+        """``sink`` was closed: it no longer counts in :meth:`listing_age_limit`."""
+        with self._stale_lock:
+            self._open_sinks -= 1
+            self._stale.pop(sink, None)
+
+    def listing_age_limit(self) -> float:
+        """How old a build's listing may get before it is read again: ``listing_ttl_s``, or
+        longer when more builds are open than ``listing_reads_per_s`` allows reading each
+        second. The connections table gets a bounded read load from a runner however many
+        builds it serves (on moto's server, whose Query sorts the whole table, 200 builds
+        reading every second took most of its CPU); a late viewer of a busy runner waits that
+        much longer for the lines it missed (its resume has the ones before it registered)."""
+        if self.listing_ttl_s == 0:
+            return 0.0
+        return max(self.listing_ttl_s, self._open_sinks / self.listing_reads_per_s)
 
     def submit(self, fn: Callable[[], None]) -> None:
         self._pool.submit(fn)
@@ -182,15 +212,17 @@ class FanoutHub:
             self._stale[sink] = None
 
     def refresh_stale(self) -> int:
-        """Make every build whose reused listing is older than ``listing_ttl_s`` read it again
-        (a round of its own, posting only to viewers it lacked); returns how many were asked.
+        """Make every build whose reused listing is older than :meth:`listing_age_limit` read
+        it again (a round of its own, posting only to viewers it lacked); returns how many
+        were asked.
 
         The refresher thread calls this every half TTL (at most every 0.5 s), so a viewer that
         registered just before a build went quiet gets the lines it missed without waiting
         for the build's next line or status."""
         now = self.clock()
+        limit = self.listing_age_limit()
         with self._stale_lock:
-            due = [s for s in self._stale if now - s.listed_at >= self.listing_ttl_s]
+            due = [s for s in self._stale if now - s.listed_at >= limit]
             for sink in due:
                 del self._stale[sink]
         for sink in due:
@@ -331,6 +363,8 @@ class FanoutSink:
     def close(self, timeout: float | None = None) -> bool:
         """Refuse further records, then flush. Returns whether everything was drained."""
         with self._lock:
+            if not self._closed:
+                self._hub.sink_closed(self)
             self._closed = True
         drained = self.flush(timeout)
         if not drained:
@@ -415,7 +449,7 @@ class FanoutSink:
             fresh = (
                 self._listing is None
                 or relist
-                or hub.clock() - self._listed_at >= hub.listing_ttl_s
+                or hub.clock() - self._listed_at >= hub.listing_age_limit()
             )
         registered: list[tuple[str, float]] | None = None
         if fresh:

@@ -173,3 +173,37 @@ def test_the_hubs_refresher_repairs_a_late_viewer_without_being_asked(
         recorder.wait_for(lambda: recorder.seqs("late") == [2], WAIT_S)
         assert sink.close(WAIT_S)
     assert recorder.seqs("early") == [1, 2]
+
+
+def test_with_many_builds_open_each_listing_is_reused_longer_to_bound_the_reads(
+    stores: tuple[LogStore, ConnectionStore],
+) -> None:
+    with FanoutHub(*stores, object(), workers=1, listing_ttl_s=1.0,
+                   listing_reads_per_s=2.0) as hub:
+        sinks = [hub.open(f"many-{n}") for n in range(6)]
+        assert hub.listing_age_limit() == 3.0  # 6 builds, 2 reads a second: each every 3 s
+        assert sinks[0].close(WAIT_S)
+        assert sinks[0].close(WAIT_S)  # closing twice counts once
+        assert hub.listing_age_limit() == 2.5
+        for sink in sinks[1:5]:
+            assert sink.close(WAIT_S)
+        assert hub.listing_age_limit() == 1.0  # one build open: never below the TTL
+        assert sinks[5].close(WAIT_S)
+
+
+def test_a_listing_ttl_of_zero_stays_zero_however_many_builds_are_open(
+    stores: tuple[LogStore, ConnectionStore],
+) -> None:
+    with FanoutHub(*stores, object(), workers=1, listing_ttl_s=0,
+                   listing_reads_per_s=1.0) as hub:
+        sinks = [hub.open(f"zero-{n}") for n in range(3)]
+        assert hub.listing_age_limit() == 0.0
+        for sink in sinks:
+            assert sink.close(WAIT_S)
+
+
+def test_a_listing_read_rate_that_is_not_positive_is_refused(
+    stores: tuple[LogStore, ConnectionStore],
+) -> None:
+    with pytest.raises(ValueError, match="listing_reads_per_s must be a positive rate"):
+        FanoutHub(*stores, object(), listing_reads_per_s=0)
