@@ -14,6 +14,7 @@ from build_runner.fanout.poster import management_client
 from build_runner.fanout.sink import FanoutHub, FanoutSink
 from build_runner.logs import BuildLog, LogRecord
 from chalicelib.connections import ConnectionStore
+from chalicelib.errors import StoreError
 from chalicelib.logstore import LogStore
 from chalicelib.settings import Settings
 from tests.functional.connections_recorder import ConnectionsRecorder
@@ -327,3 +328,63 @@ def test_the_hub_refuses_a_pending_bound_below_one_line(
 ) -> None:
     with pytest.raises(ValueError, match="max_pending_lines must be at least 1"):
         held_hub(stores, recorder, max_pending_lines=0)
+
+
+class FailingLogStore:
+    """The real log store behind a fault: the first ``failures`` batched writes raise."""
+
+    def __init__(self, store: LogStore, failures: int) -> None:
+        self.store = store
+        self.failures = failures
+        self.calls = 0
+
+    def append_encoded_batch(self, appends: list[tuple[str, list[tuple[int, bytes]]]]) -> None:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise StoreError("append log lines: throttled", "ThrottlingException")
+        self.store.append_encoded_batch(appends)
+
+
+def failing_hub(
+    stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder, failures: int
+) -> tuple[FanoutHub, FailingLogStore]:
+    logs, connections = stores
+    failing = FailingLogStore(logs, failures)
+    settings = Settings(ws_management_url=recorder.url)
+    hub = FanoutHub(failing, connections, management_client(settings), workers=2,
+                    policy=FAST_RETRIES, sleep=lambda _: None)
+    return hub, failing
+
+
+def test_a_failed_write_of_the_log_is_retried_before_the_lines_are_posted(
+    stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder
+) -> None:
+    logs, connections = stores
+    register(connections, "retry", "v1")
+    hub, failing = failing_hub(stores, recorder, failures=2)
+    with hub:
+        sink = hub.open("retry")
+        emit_lines(sink, 1, 3)
+        assert sink.close(WAIT_S)
+    assert failing.calls >= 3
+    assert (sink.lines_persisted, sink.persist_failures) == (3, 0)
+    assert [line["seq"] for line in logs.read("retry", 0, 10)[0]] == [1, 2, 3]
+    assert recorder.seqs("v1") == [1, 2, 3]
+
+
+def test_lines_the_store_never_takes_still_reach_live_viewers_and_are_counted(
+    stores: tuple[LogStore, ConnectionStore],
+    recorder: ConnectionsRecorder,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    logs, connections = stores
+    register(connections, "down", "v1")
+    hub, _ = failing_hub(stores, recorder, failures=1_000)
+    with hub:
+        sink = hub.open("down")
+        sink.emit(record(1))
+        assert sink.close(WAIT_S)
+    assert (sink.lines_persisted, sink.persist_failures) == (0, 1)
+    assert logs.read("down", 0, 10)[0] == []
+    assert recorder.seqs("v1") == [1]
+    assert "lines 1..1 could not be persisted" in caplog.text
