@@ -33,8 +33,15 @@ _BUILD_ID_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 def new_build_id() -> str:
-    """A fresh build id: 192 random bits; knowing it is the capability to view the build."""
-    return secrets.token_urlsafe(24)
+    """A fresh build id: 192 random bits; knowing it is the capability to view the build.
+
+    Never starts with ``-`` or ``_``: an id like ``-hn9E…`` given to ``apkgen logs`` (or any
+    command line) would be read as an option. Drawing again in that case (1 in 32) keeps the
+    id uniform over the ids that remain."""
+    while True:
+        build_id = secrets.token_urlsafe(24)
+        if build_id[0].isalnum():
+            return build_id
 
 
 def _whole_number(name: str, raw: str | None, default: int, low: int, high: int) -> int:
