@@ -16,7 +16,8 @@ Protocol with the parent (:class:`bench.fanout.ApkgenSystem`), one line each on 
    can or at R lines/s per build;
 3. closes every sink (each waits until its lines are persisted and posted), then prints
    ``DONE {json}`` with the counters: management-API calls (``post_to_connection`` attempts),
-   posts delivered, retries, gone, skipped, lines persisted and persistence failures.
+   posts delivered, retries, gone, skipped, group writes of the log store, connection listings
+   read, lines persisted and persistence failures.
 """
 
 from __future__ import annotations
@@ -114,6 +115,8 @@ def run(builds: list[str], lines: int, rate: float | None, workers: int,
         "retries": stats.retries,
         "gone": stats.gone,
         "skipped": stats.skipped,
+        "store_writes": hub.commit.writes,
+        "listing_reads": hub.listing_reads,
         "lines_persisted": sum(sink.lines_persisted for sink in sinks),
         "persist_failures": sum(sink.persist_failures for sink in sinks),
         "drained": drained,

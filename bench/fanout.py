@@ -296,6 +296,8 @@ def run_workload(system: System, workload: Workload, timeout: float = 300.0) -> 
             lines=workload.lines, rate=workload.rate,
             elapsed_s=(ended_ns - started_ns) / 1e9, api_calls=system.api_calls(),
         )
+        produced = getattr(system, "produced", None)
+        figures.counters = dict(produced() or {}) if produced else {}
         for child in [*system.children(), *viewers]:
             figures.cpu_s[child.name] = child.workload_cpu_s()
             figures.peak_rss_mb[child.name] = round(child.peak_rss / 2**20, 1)

@@ -115,6 +115,9 @@ class RunFigures:
     repeats: int = 1
     cpu_s: dict[str, float] = field(default_factory=dict)
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
+    # What the system's own counters say (apkgen: the producers' DONE line: store writes,
+    # listing reads, retries …); empty for the baseline.
+    counters: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -149,6 +149,7 @@ class FanoutHub:
             )
         self.listing_ttl_s = listing_ttl_s
         self.listing_reads_per_s = listing_reads_per_s
+        self.listing_reads = 0  # connection listings read (DynamoDB Queries), for the bench
         self._open_sinks = 0
         self.clock = clock
         self.log_store = log_store
@@ -455,6 +456,7 @@ class FanoutSink:
         if fresh:
             listed_at = hub.clock()
             try:
+                hub.listing_reads += 1
                 registered = list(hub.connection_store.registrations(self.build_id))
             except Exception:
                 logger.exception(

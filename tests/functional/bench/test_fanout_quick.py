@@ -62,9 +62,14 @@ def test_apkgen_counts_management_calls_and_frames_and_batches_lines(
     assert {"moto", "local_ws", "producer-0", "producer-1", "viewers-0"} <= processes
     assert flat_out.api_calls_per_1000_lines is not None
     assert flat_out.frames_per_1000_lines is not None
-    # Each post is one frame at one viewer, and a post carries many lines.
+    # Each small post is one frame at one viewer, and a post carries many lines.
     assert flat_out.api_calls_per_1000_lines == flat_out.frames_per_1000_lines
     assert flat_out.frames_per_1000_lines < 1000
+    # The producers' own counters come along: every line stored, in fewer writes than lines.
+    counters = flat_out.counters
+    assert counters["lines_persisted"] == flat_out.builds * flat_out.lines
+    assert 0 < counters["store_writes"] < counters["lines_persisted"]
+    assert counters["listing_reads"] >= flat_out.builds
 
 
 def test_baseline_sends_one_socketio_message_per_line(results: list[RunFigures]) -> None:
