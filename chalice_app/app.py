@@ -26,7 +26,7 @@ from chalice.app import WebsocketEvent
 from chalicelib import context, protocol
 from chalicelib.errors import ClaimConflict, InvalidRequest, NotFound, StoreError
 from chalicelib.service import BuildService
-from chalicelib.static import INDEX, read_static
+from chalicelib.static import INDEX, content_type, page_html, read_static, stage_prefix
 from chalicelib.wsapi import ConfiguredWebsocketAPI
 
 app = Chalice(app_name="apkgen")
@@ -113,14 +113,20 @@ def _file(name: str) -> Response:
                     headers={"Content-Type": content_type, "Cache-Control": "no-cache"})
 
 
+def _page() -> Response:
+    prefix = stage_prefix(app.current_request.to_original_event())
+    return Response(body=page_html(prefix).decode(), status_code=200,
+                    headers={"Content-Type": content_type(INDEX), "Cache-Control": "no-cache"})
+
+
 @app.route("/", methods=["GET"])
 def index() -> Response:
-    return _file(INDEX)
+    return _page()
 
 
 @app.route("/b/{build_id}", methods=["GET"])
 def build_page(build_id: str) -> Response:
-    return _file(INDEX)  # the page reads the id from its URL
+    return _page()  # the page reads the id from its URL
 
 
 @app.route("/static/{name}", methods=["GET"])

@@ -243,3 +243,23 @@ def test_reports_unavailable_storage_with_the_aws_code(api: Api) -> None:
     assert response.json_body == {
         "Code": "ChaliceViewError",
         "Message": "storage is unavailable (ResourceNotFoundException); try again"}
+
+
+def test_the_page_served_under_a_stage_names_its_files_under_that_stage(api: Api) -> None:
+    import app as chalice_app
+
+    # GET https://ID.execute-api.REGION.amazonaws.com/api/b/ID as API Gateway hands it over.
+    build_id = "Zx8kLmN0pQrStUvWxYz0123456789abc"
+    event = {
+        "resource": "/b/{build_id}", "path": f"/b/{build_id}", "httpMethod": "GET",
+        "headers": {"accept": "text/html"}, "multiValueHeaders": {},
+        "queryStringParameters": None, "multiValueQueryStringParameters": None,
+        "pathParameters": {"build_id": build_id}, "stageVariables": None, "body": None,
+        "isBase64Encoded": False,
+        "requestContext": {"resourcePath": "/b/{build_id}", "httpMethod": "GET", "stage": "api",
+                           "path": f"/api/b/{build_id}", "identity": {"sourceIp": "10.0.0.1"}},
+    }
+    answer = chalice_app.app(event, None)
+    assert answer["statusCode"] == 200
+    assert 'src="/api/static/app.js"' in answer["body"]
+    assert '="/static/' not in answer["body"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.errors import FileNotFound
-from chalicelib.static import content_type, read_static
+from chalicelib.static import content_type, page_html, read_static, stage_prefix
 
 
 @pytest.fixture
@@ -39,3 +39,48 @@ def test_knows_the_content_types_the_page_needs() -> None:
     assert content_type("style.css") == "text/css; charset=utf-8"
     assert content_type("logo.svg") == "image/svg+xml"
     assert content_type("x.bin") == "application/octet-stream"
+
+
+def rest_event(full_path: str, path: str | None, resource: str,
+               parameters: dict[str, str] | None = None) -> dict[str, object]:
+    event: dict[str, object] = {
+        "requestContext": {"path": full_path, "resourcePath": resource},
+        "pathParameters": parameters,
+    }
+    if path is not None:
+        event["path"] = path
+    return event
+
+
+@pytest.mark.parametrize(
+    ("event", "prefix"),
+    [
+        # API Gateway's own domain: every path starts with the stage.
+        (rest_event("/api/b/Zx8k", "/b/Zx8k", "/b/{build_id}", {"build_id": "Zx8k"}), "/api"),
+        (rest_event("/api/", "/", "/"), "/api"),
+        (rest_event("/prod/v1/", "/", "/"), "/prod/v1"),
+        # A custom domain without a base path, and chalice local (no top-level path).
+        (rest_event("/b/Zx8k", "/b/Zx8k", "/b/{build_id}", {"build_id": "Zx8k"}), ""),
+        (rest_event("/b/Zx8k", None, "/b/{build_id}", {"build_id": "Zx8k"}), ""),
+        (rest_event("/", None, "/"), ""),
+        # Nothing that could break out of an attribute value.
+        (rest_event('/a"><script>/b/Zx8k', "/b/Zx8k", "/b/{build_id}"), ""),
+        ({}, ""),
+    ],
+)
+def test_the_stage_prefix_is_what_api_gateway_put_before_the_route(
+    event: dict[str, object], prefix: str
+) -> None:
+    assert stage_prefix(event) == prefix
+
+
+def test_the_page_names_its_files_under_the_stage_prefix() -> None:
+    html = page_html("/api").decode()
+    assert 'src="/api/static/app.js"' in html and 'href="/api/static/app.css"' in html
+    assert '="/static/' not in html
+    assert page_html("") == read_static("index.html")[0]
+
+
+def test_the_page_refuses_a_prefix_that_is_not_a_path() -> None:
+    with pytest.raises(ValueError, match="not a path prefix"):
+        page_html('/x"onload="alert(1)')
