@@ -3,9 +3,13 @@
 :class:`Fetcher` does one bounded GET with ``urllib``: http(s) only, a timeout on every socket
 operation and on the whole download, a size cap counted while reading, at most a few redirects,
 never to a link-local address (the cloud metadata service), and not to loopback or private
-addresses unless ``Limits.allow_private_hosts``. Failures raise :class:`FetchError` whose text
-says what went wrong; after a few failures from one host the rest are refused at once, so a dead
-image host cannot hold a build for minutes.
+addresses unless ``Limits.allow_private_hosts``. The address checked is the address connected
+to: each connection resolves the host itself, checks every address and connects to the first
+(TLS still verifies the host name), so a DNS answer that changes between the check and the
+connection (rebinding) cannot steer a download inside the network. No proxy is used: through
+one, the address of the real host could not be checked. Failures raise :class:`FetchError`
+whose text says what went wrong; after a few failures from one host the rest are refused at
+once, so a dead image host cannot hold a build for minutes.
 
 :func:`flatten_jsonapi` (pure) turns a JSON:API document into the plain shapes of an export, and
 :func:`fetch_api` reads every document of an event from an API base URL.
@@ -13,6 +17,8 @@ image host cannot hold a build for minutes.
 
 from __future__ import annotations
 
+import functools
+import http.client
 import ipaddress
 import socket
 import time
@@ -86,6 +92,56 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
+Pick = Callable[[str], str]
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address ``pick(host)`` checked, not to what the host resolves to later."""
+
+    def __init__(self, *args: Any, pick: Pick, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pick = pick
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection(
+            (self._pick(self.host), self.port), self.timeout, self.source_address
+        )
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """:class:`_PinnedHTTPConnection` for https: the certificate is checked for the host name."""
+
+    def __init__(self, *args: Any, pick: Pick, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pick = pick
+
+    def connect(self) -> None:
+        sock = socket.create_connection(
+            (self._pick(self.host), self.port), self.timeout, self.source_address
+        )
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, pick: Pick) -> None:
+        super().__init__()
+        self._pick = pick
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(functools.partial(_PinnedHTTPConnection, pick=self._pick), req)
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, pick: Pick) -> None:
+        super().__init__()
+        self._pick = pick
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(functools.partial(_PinnedHTTPSConnection, pick=self._pick), req,
+                            context=self._context)
+
+
 class Fetcher:
     """Bounded GETs. ``resolver`` is injectable so tests can point names at loopback."""
 
@@ -95,7 +151,12 @@ class Fetcher:
         self._resolver = resolver
         self._clock = clock
         self._failures: dict[str, int] = {}
-        self._opener = urllib.request.build_opener(_CheckedRedirects(self.check_url))
+        self._opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}),
+            _PinnedHTTPHandler(self.address_for),
+            _PinnedHTTPSHandler(self.address_for),
+            _CheckedRedirects(self.check_url),
+        )
 
     def check_url(self, url: str) -> None:
         """Refuse what may not be fetched: other schemes, hosts that resolve to inner addresses."""
@@ -104,10 +165,19 @@ class Fetcher:
             raise FetchError(f"only http and https addresses can be fetched, not {parts.scheme}:")
         if not parts.hostname:
             raise FetchError("the address has no host name")
-        for address in self._resolver(parts.hostname):
+        self.address_for(parts.hostname)
+
+    def address_for(self, host: str) -> str:
+        """The address to connect to for ``host``: it resolves now, every address it resolves
+        to must be allowed (else :class:`FetchError` says which is not), the first is used."""
+        addresses = self._resolver(host.strip("[]"))
+        if not addresses:
+            raise FetchError(f"the host {host} cannot be resolved")
+        for address in addresses:
             reason = refusal(address, self._limits.allow_private_hosts)
             if reason:
-                raise FetchError(f"{parts.hostname} is refused: {reason}")
+                raise FetchError(f"{host} is refused: {reason}")
+        return addresses[0]
 
     def get(self, url: str, max_bytes: int | None = None, accept: str = "*/*") -> bytes:
         """Download ``url`` (at most ``max_bytes``); raises :class:`FetchError` saying why not."""
