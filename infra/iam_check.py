@@ -17,10 +17,13 @@ runner) the checker:
    ``execute-api:ManageConnections``, ``generate_presigned_post`` → ``s3:PutObject``,
    ``head_object`` → ``s3:GetObject`` and ``s3:ListBucket`` for a 404 instead of a 403 …);
 5. reports each action the component's role in the template does not allow, and each call whose
-   service it cannot tell (rename the receiver after its service to fix that).
+   service it cannot tell (rename the receiver after its service to fix that);
+6. for the stores of one table each (:data:`MODULE_RESOURCES`: ``builds.py`` → the builds
+   table …), also requires the action on *that* table: ``DeleteItem`` allowed on the
+   connections table does not let ``builds.py`` delete a build.
 
-Resource scoping (which table, which prefix) is in the template and reviewed there; this check
-is about actions. Pure apart from reading files: :func:`check_sources` takes sources as text.
+Other resource scoping (bucket prefixes, queues) is in the template and reviewed there. Pure
+apart from reading files: :func:`check_sources` takes sources as text.
 """
 
 from __future__ import annotations
@@ -204,16 +207,40 @@ class _Module:
         return out
 
 
-def _called_names(nodes: Iterable[ast.AST]) -> set[tuple[str, str | None]]:
-    """``(name, receiver)`` for each name used: called, passed by reference or a property."""
+def _called_names(roots: Iterable[tuple[ast.AST, str | None]]) -> set[tuple[str, str | None]]:
+    """``(name, receiver)`` for each name used: called, passed by reference or a property.
+
+    ``roots`` are ``(node, class it is in)``; ``self.m`` inside class ``C`` has the receiver
+    ``"self:C"`` (see :func:`may_call`)."""
     names: set[tuple[str, str | None]] = set()
-    for root in nodes:
-        for node in ast.walk(root):
-            if isinstance(node, ast.Attribute):
-                names.add((node.attr, _receiver_name(node.value)))
-            elif isinstance(node, ast.Name):
-                names.add((node.id, None))
+    stack = list(roots)
+    while stack:
+        node, cls = stack.pop()
+        if isinstance(node, ast.ClassDef):
+            cls = node.name
+        if isinstance(node, ast.Attribute):
+            receiver = _receiver_name(node.value)
+            if receiver in ("self", "cls") and cls:
+                receiver = f"self:{cls}"
+            names.add((node.attr, receiver))
+        elif isinstance(node, ast.Name):
+            names.add((node.id, None))
+        stack.extend((child, cls) for child in ast.iter_child_nodes(node))
     return names
+
+
+def may_call(receiver: str | None, name: str, class_name: str | None,
+             defines: set[tuple[str, str]]) -> bool:
+    """Whether ``receiver.name(...)`` may call the ``name`` defined in ``class_name`` (None: a
+    module function). ``self.name()`` in a class that defines ``name`` calls that one only;
+    otherwise (inherited, or another receiver) it may be any, except that a builtin-named
+    method (``add``, ``get`` …) needs a receiver named like the class (:func:`related`)."""
+    if receiver is not None and receiver.startswith("self:"):
+        caller = receiver[len("self:"):]
+        if (caller, name) in defines:
+            return class_name == caller
+        return True
+    return name not in BUILTIN_METHODS or related(receiver, class_name)
 
 
 def related(receiver: str | None, class_name: str | None) -> bool:
@@ -281,7 +308,9 @@ def find_calls(entry: dict[str, str], library: dict[str, str]) -> list[AwsCall]:
     # Reachability by name, from everything in the entry modules.
     reachable_nodes: list[tuple[_Module, ast.AST]] = [(m, m.tree) for m in entry_modules]
     seen = {id(node) for _, node in reachable_nodes}
-    frontier = _called_names(node for _, node in reachable_nodes)
+    defines = {(m.owner[id(fn)], name) for m in modules for name, fns in m.functions.items()
+               for fn in fns if id(fn) in m.owner}
+    frontier = _called_names((node, None) for _, node in reachable_nodes)
     while frontier:
         new_names: set[tuple[str, str | None]] = set()
         for module in modules:
@@ -289,12 +318,12 @@ def find_calls(entry: dict[str, str], library: dict[str, str]) -> list[AwsCall]:
                 continue
             for name, receiver in frontier:
                 for fn in module.functions.get(name, []):
-                    if name in BUILTIN_METHODS and not related(receiver, module.owner.get(id(fn))):
+                    if not may_call(receiver, name, module.owner.get(id(fn)), defines):
                         continue
                     if id(fn) not in seen:
                         seen.add(id(fn))
                         reachable_nodes.append((module, fn))
-                        new_names |= _called_names([fn])
+                        new_names |= _called_names([(fn, module.owner.get(id(fn)))])
         frontier = new_names
     calls: dict[tuple[str, int, str], AwsCall] = {}
     for module, root in reachable_nodes:
@@ -326,21 +355,69 @@ def allowed_actions(template: dict[str, Any], role: str) -> list[str]:
     return actions
 
 
+def _logical_ids(value: Any) -> set[str]:
+    """The template resources a policy's ``Resource`` names (``GetAtt``, ``Ref``, ``Sub``)."""
+    if isinstance(value, list):
+        return {name for item in value for name in _logical_ids(item)}
+    if isinstance(value, dict):
+        if "Fn::GetAtt" in value:
+            target = value["Fn::GetAtt"]
+            return {str(target[0] if isinstance(target, list) else target).split(".")[0]}
+        if "Ref" in value:
+            return {str(value["Ref"])}
+        if "Fn::Sub" in value:
+            text = value["Fn::Sub"]
+            text = text[0] if isinstance(text, list) else text
+            return set(re.findall(r"\$\{([A-Za-z0-9]+)[.}]", str(text)))
+    return set()
+
+
+def allowed_on(template: dict[str, Any], role: str) -> dict[str, list[str]]:
+    """For each template resource ``role``'s Allow statements name, the actions allowed on it."""
+    resource = template["Resources"][role]
+    out: dict[str, list[str]] = {}
+    for policy in resource.get("Properties", {}).get("Policies", []):
+        statements = policy["PolicyDocument"]["Statement"]
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if statement.get("Effect") != "Allow":
+                continue
+            names = statement.get("Action", [])
+            for logical_id in _logical_ids(statement.get("Resource")):
+                out.setdefault(logical_id, []).extend([names] if isinstance(names, str) else names)
+    return out
+
+
 def is_allowed(action: str, allowed: Iterable[str]) -> bool:
     """Whether ``action`` matches one of ``allowed`` (IAM wildcards, case-insensitive)."""
     return any(fnmatch.fnmatchcase(action.lower(), pattern.lower()) for pattern in allowed)
 
 
 def check_sources(
-    component: str, entry: dict[str, str], library: dict[str, str], allowed: list[str]
+    component: str,
+    entry: dict[str, str],
+    library: dict[str, str],
+    allowed: list[str],
+    *,
+    on: dict[str, list[str]] | None = None,
+    module_resources: dict[str, str] | None = None,
 ) -> list[Finding]:
-    """Findings for one component whose role allows ``allowed``; empty when all is allowed."""
+    """Findings for one component whose role allows ``allowed``; empty when all is allowed.
+
+    With ``on`` (template resource → actions allowed on it, :func:`allowed_on`), a call in a
+    module of ``module_resources`` (path → template resource) must be allowed on that resource.
+    """
     findings: list[Finding] = []
     for call in find_calls(entry, library):
         if call.problem:
             findings.append(Finding(component, call, ()))
             continue
         missing = tuple(a for a in call.actions if not is_allowed(a, allowed))
+        resource = (module_resources or {}).get(call.path)
+        if not missing and on is not None and resource is not None:
+            missing = tuple(
+                f"{a} on {resource}" for a in call.actions
+                if not is_allowed(a, on.get(resource, []))
+            )
         if missing:
             findings.append(Finding(component, call, missing))
     return findings
@@ -352,6 +429,12 @@ COMPONENTS: dict[str, tuple[tuple[str, ...], str]] = {
     "runner (ECS)": (("build_runner",), "RunnerTaskRole"),
 }
 LIBRARY = "chalice_app/chalicelib"
+# The stores that each work on one table, and that table in infra/template.yaml.
+MODULE_RESOURCES: dict[str, str] = {
+    "chalice_app/chalicelib/builds.py": "BuildsTable",
+    "chalice_app/chalicelib/connections.py": "ConnectionsTable",
+    "chalice_app/chalicelib/logstore.py": "LogsTable",
+}
 
 
 def _sources(repo: Path, roots: Iterable[str]) -> dict[str, str]:
@@ -370,6 +453,7 @@ def check_repo(repo: Path, template: dict[str, Any]) -> list[Finding]:
     findings: list[Finding] = []
     for component, (roots, role) in COMPONENTS.items():
         findings += check_sources(
-            component, _sources(repo, roots), library, allowed_actions(template, role)
+            component, _sources(repo, roots), library, allowed_actions(template, role),
+            on=allowed_on(template, role), module_resources=MODULE_RESOURCES,
         )
     return findings

@@ -160,3 +160,59 @@ class UploadStore:
     assert calls({"x.py": "def f(path):\n    path.exists()\n"}, {"lib.py": lib}) == []
     assert calls({"x.py": "def f(s):\n    s._uploads.exists('k')\n"}, {"lib.py": lib}) == [
         ("s3", ("s3:GetObject", "s3:ListBucket"))]
+
+
+def test_a_store_of_one_table_needs_the_action_on_that_table_not_just_somewhere():
+    handler = '''
+from lib import ItemStore
+def handle(event, store: ItemStore):
+    store.forget({"id": {"S": event["id"]}})
+'''
+    on = {"ItemsTable": ["dynamodb:PutItem"], "OtherTable": ["dynamodb:DeleteItem"]}
+    findings = check_sources("app", {"app.py": handler}, {"lib.py": STORE},
+                             ["dynamodb:PutItem", "dynamodb:DeleteItem"],
+                             on=on, module_resources={"lib.py": "ItemsTable"})
+    assert [f.missing for f in findings] == [("dynamodb:DeleteItem on ItemsTable",)]
+    on["ItemsTable"].append("dynamodb:Delete*")
+    assert check_sources("app", {"app.py": handler}, {"lib.py": STORE},
+                         ["dynamodb:PutItem", "dynamodb:DeleteItem"],
+                         on=on, module_resources={"lib.py": "ItemsTable"}) == []
+
+
+def test_self_calls_in_a_class_that_defines_the_method_reach_only_that_method():
+    library = STORE + '''
+
+class Registry:
+    def add(self, item):
+        self._db.put_item(TableName="t", Item=item)
+'''
+    entry = '''
+class Tally:
+    def add(self, n):
+        self.total += n
+
+    def count(self, n):
+        self.add(n)
+'''
+    assert calls({"runner.py": entry}, {"lib.py": library}) == []
+    inherited = entry.replace("    def add(self, n):\n        self.total += n\n\n", "")
+    assert calls({"runner.py": inherited}, {"lib.py": library}) == [
+        ("dynamodb", ("dynamodb:PutItem",))
+    ]
+
+
+def test_the_resources_a_policy_statement_names_are_read_from_getatt_ref_and_sub():
+    from infra.iam_check import allowed_on
+
+    template = {"Resources": {"Role": {"Properties": {"Policies": [{"PolicyDocument": {
+        "Statement": [
+            {"Effect": "Allow", "Action": ["dynamodb:Query"],
+             "Resource": [{"Fn::GetAtt": ["Builds", "Arn"]},
+                          {"Fn::Sub": "${Conns.Arn}/index/by_connection"}]},
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": {"Ref": "Bucket"}},
+            {"Effect": "Deny", "Action": "dynamodb:DeleteItem",
+             "Resource": {"Fn::GetAtt": ["Builds", "Arn"]}},
+        ]}}]}}}}
+    assert allowed_on(template, "Role") == {
+        "Builds": ["dynamodb:Query"], "Conns": ["dynamodb:Query"], "Bucket": ["s3:GetObject"]
+    }
