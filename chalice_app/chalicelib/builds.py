@@ -97,6 +97,26 @@ class BuildStore:
         except BotoCoreError as exc:
             raise StoreError.from_boto(f"create build {build.build_id}", exc) from exc
 
+    def discard_queued(self, build_id: str) -> bool:
+        """Delete a build that is still ``queued`` (its job could not be queued, so nothing will
+        ever run it). Returns False when it was no longer queued (then it is kept). Raises
+        StoreError."""
+        try:
+            self._db.delete_item(
+                TableName=self._table,
+                Key={"build_id": {"S": build_id}},
+                ConditionExpression="#status = :queued",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":queued": {"S": QUEUED}},
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise StoreError.from_boto(f"discard build {build_id}", exc) from exc
+        except BotoCoreError as exc:
+            raise StoreError.from_boto(f"discard build {build_id}", exc) from exc
+        return True
+
     def get(self, build_id: str) -> Build:
         """The build with this id (strongly consistent read). Raises BuildNotFound."""
         try:

@@ -19,7 +19,7 @@ from chalicelib import protocol
 from chalicelib.aws import AwsClients
 from chalicelib.builds import Build, BuildStore
 from chalicelib.connections import ConnectionStore
-from chalicelib.errors import BuildNotFound, InvalidRequest
+from chalicelib.errors import BuildNotFound, InvalidRequest, StoreError
 from chalicelib.jobs import JobQueue
 from chalicelib.logstore import LogStore
 from chalicelib.settings import Settings
@@ -155,7 +155,21 @@ class BuildService:
             options=dict(request.options),
         )
         self.builds.create(build)
-        self.jobs.send(build.build_id)
+        try:
+            self.jobs.send(build.build_id)
+        except StoreError as exc:
+            # No job, no runner: a build left "queued" would wait forever. Take it back so the
+            # same request (the upload stays) can simply be sent again.
+            try:
+                self.builds.discard_queued(build.build_id)
+            except StoreError as discard:
+                raise StoreError(
+                    f"{exc}; the build {build.build_id} could not be queued nor taken back "
+                    f"({discard.code}): cancel it and send the request again", exc.code,
+                ) from exc
+            raise StoreError(
+                f"{exc}; no build was created: send the same request again", exc.code
+            ) from exc
         return {"build_id": build.build_id, "status": build.status, **self.links(build.build_id)}
 
     def links(self, build_id: str) -> dict[str, str]:

@@ -159,3 +159,14 @@ def test_keeps_the_aws_error_code_when_the_table_is_missing(
     with pytest.raises(StoreError) as caught:
         BuildStore(clients.dynamodb, "no-such-table").get("build-0001")
     assert caught.value.code == "ResourceNotFoundException"
+
+
+def test_discards_a_build_only_while_it_is_still_queued(store: BuildStore) -> None:
+    build = queued(store)
+    assert store.discard_queued(build.build_id) is True
+    with pytest.raises(BuildNotFound):
+        store.get(build.build_id)
+    running = queued(store, "build-0002")
+    store.claim(running.build_id, "runner-1", 101.0, LEASE)
+    assert store.discard_queued(running.build_id) is False
+    assert store.get(running.build_id).status == "running"
