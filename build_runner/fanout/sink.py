@@ -175,14 +175,18 @@ class FanoutHub:
             )
             self._refresher.start()
 
-    def open(self, build_id: str, *, after_seq: int = 0) -> FanoutSink:
+    def open(
+        self, build_id: str, *, after_seq: int = 0, fence: Callable[[], bool] | None = None
+    ) -> FanoutSink:
         """A sink for ``build_id`` whose first line gets seq ``after_seq + 1``.
 
-        Pass ``LogStore.last_seq(build_id)`` as ``after_seq`` when resuming a build.
+        Pass ``LogStore.last_seq(build_id)`` as ``after_seq`` when resuming a build. ``fence``
+        says whether this runner may still write the build's log (its lease has not run out);
+        once it says no, nothing more is stored or posted (see :meth:`FanoutSink._round`).
         """
         if self._closed:
             raise SinkClosed("the fan-out hub is closed; open sinks before closing it")
-        sink = FanoutSink(self, build_id, after_seq)
+        sink = FanoutSink(self, build_id, after_seq, fence)
         with self._stale_lock:
             self._open_sinks += 1
         return sink
@@ -255,10 +259,14 @@ class FanoutHub:
 class FanoutSink:
     """The live log of one build: ``emit`` lines, ``push_status``, ``flush``, ``close``."""
 
-    def __init__(self, hub: FanoutHub, build_id: str, after_seq: int = 0) -> None:
+    def __init__(self, hub: FanoutHub, build_id: str, after_seq: int = 0,
+                 fence: Callable[[], bool] | None = None) -> None:
         if after_seq < 0:
             raise ValueError(f"after_seq must be 0 or a persisted seq, not {after_seq}")
         self.build_id = build_id
+        self._fence = fence
+        self.fenced = False
+        self.fenced_lines = 0
         self._hub = hub
         self._seq = after_seq
         self._lock = threading.Lock()
@@ -383,6 +391,8 @@ class FanoutSink:
                 items = self._queue.take()
                 if self._emits_waiting:
                     self._room.notify_all()
+            if self._fenced_off(items):
+                return
             out = self._persist(items)
             relist = any(isinstance(item, (Standalone, _Refresh)) for item in items)
             self._deliver(out, self._hub.clock(), relist=relist)
@@ -395,6 +405,24 @@ class FanoutSink:
                     self._changed.notify_all()
             if again:
                 self._hub.submit(self._round)
+
+    def _fenced_off(self, items: list[RoundItem]) -> bool:
+        """Whether this runner may no longer write the log (checked before every round, and
+        latched): then the round's lines are dropped, neither stored nor posted. Another runner
+        that took the build over continues the seqs after the last stored line; lines written
+        by both would collide."""
+        if not self.fenced and (self._fence is None or self._fence()):
+            return False
+        lines = sum(1 for item in items if isinstance(item, tuple))
+        if not self.fenced:
+            self.fenced = True
+            logger.error(
+                "build %s: this runner's lease ran out; from seq %s on, its log lines are not "
+                "written (another runner may hold the build and continue its log)",
+                self.build_id, next((i[0] for i in items if isinstance(i, tuple)), "-"),
+            )
+        self.fenced_lines += lines
+        return True
 
     def _persist(self, items: list[RoundItem]) -> list[ViewerItem]:
         """Encode the lines once, store them, and return what the viewers get, in order."""

@@ -10,8 +10,11 @@ How an attempt ends (the value :meth:`BuildAttempt.run` returns):
 * ``succeeded`` / ``failed`` / ``cancelled``: recorded in the build item, job deleted;
 * ``released``: the runner is stopping (SIGTERM/SIGINT); the lease is given back and the job made
   visible again at once, so another runner resumes the build;
-* ``lost``: another runner took the build over (our lease had expired); nothing is recorded
-  and the job is left to that runner.
+* ``lost``: another runner took the build over, or may have (our lease ran out before it was
+  renewed); nothing is recorded and the job is left to that runner. From the moment the lease
+  may have run out (:data:`LEASE_MARGIN_S` before its end, by this runner's clock), the
+  attempt's log lines are no longer written: the next runner continues the seqs after the last
+  stored line, and both writing would make two different lines with one seq.
 
 Anything else raised here is a crash of the runner itself; :mod:`.loop` decides whether to
 retry or give up.
@@ -41,6 +44,10 @@ from chalicelib.errors import ClaimConflict
 from chalicelib.jobs import Job
 
 logger = logging.getLogger(__name__)
+
+# The attempt stops writing its log this long before its lease ends (at most a quarter of the
+# lease): room for the clocks of two runners to differ and for a write already started to end.
+LEASE_MARGIN_S = 10.0
 
 CANCELLED_BY_ORGANIZER = "cancelled by the organizer"
 
@@ -88,17 +95,36 @@ class BuildAttempt:
         self.build_id = build.build_id
         self.sink: FanoutSink | None = None
         self.heartbeat: Heartbeat | None = None
+        # Until when this runner holds the build: from the claim, moved by every renewal.
+        self.lease_until = build.lease_until or (clock() + config.lease_s)
 
     # -- the attempt ----------------------------------------------------------------------------
 
     def run(self) -> str:
         """Run the build to its end; see the module docstring for the values returned."""
         s, build_id = self.s, self.build_id
-        sink = self.sink = self.hub.open(build_id, after_seq=s.logs.last_seq(build_id))
         cancel = CancelCheck(
             lambda: s.builds.get(build_id).cancel_requested,
             stopping=self.stopping,
             ttl_s=self.config.cancel_check_s,
+        )
+
+        def holds_lease() -> bool:
+            if self.clock() < self.lease_until - min(LEASE_MARGIN_S, self.config.lease_s / 4):
+                return True
+            cancel.lost.set()  # stop at the next step boundary, as when another runner took it
+            return False
+
+        def renew_lease() -> Build:
+            renewed = s.builds.renew_lease(
+                build_id, self.config.runner_id, self.clock(), self.config.lease_s
+            )
+            if renewed.lease_until and not cancel.lost.is_set():
+                self.lease_until = renewed.lease_until
+            return renewed
+
+        sink = self.sink = self.hub.open(
+            build_id, after_seq=s.logs.last_seq(build_id), fence=holds_lease
         )
         cancel.note(self.build.cancel_requested)
         heartbeat = self.heartbeat = Heartbeat(
@@ -106,9 +132,7 @@ class BuildAttempt:
             extend_message=lambda: s.queue.extend(
                 self.job.receipt_handle, self.config.visibility_s
             ),
-            renew_lease=lambda: s.builds.renew_lease(
-                build_id, self.config.runner_id, self.clock(), self.config.lease_s
-            ),
+            renew_lease=renew_lease,
             write_step=lambda step: s.builds.set_step(
                 build_id, self.config.runner_id, step, self.clock()
             ),

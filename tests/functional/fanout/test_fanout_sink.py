@@ -388,3 +388,25 @@ def test_lines_the_store_never_takes_still_reach_live_viewers_and_are_counted(
     assert logs.read("down", 0, 10)[0] == []
     assert recorder.seqs("v1") == [1]
     assert "lines 1..1 could not be persisted" in caplog.text
+
+
+def test_once_the_fence_closes_no_more_lines_are_stored_or_posted_even_if_it_reopens(
+    hub: FanoutHub, stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder
+) -> None:
+    logs, connections = stores
+    register(connections, "fenced", "v1")
+    holds = [True]
+    sink = hub.open("fenced", fence=lambda: holds[0])
+    emit_lines(sink, 1, 3)
+    assert sink.flush(WAIT_S)
+    holds[0] = False  # the lease ran out
+    emit_lines(sink, 4, 5)
+    sink.push_status({"status": "running", "step": "sign"})
+    assert sink.flush(WAIT_S)
+    holds[0] = True  # a late renewal must not reopen it: another runner may hold the build
+    emit_lines(sink, 6, 6)
+    assert sink.close(WAIT_S)
+    assert [line["seq"] for line in logs.read("fenced", 0, 10)[0]] == [1, 2, 3]
+    assert recorder.seqs("v1") == [1, 2, 3]
+    assert all(m["type"] == "log" for m in recorder.decoded("v1"))
+    assert (sink.fenced, sink.fenced_lines) == (True, 3)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -10,6 +11,7 @@ import pytest
 
 from build_runner.errors import InputError, ToolchainError
 from build_runner.generate.problems import Problem
+from build_runner.runner.loop import Runner
 from chalicelib.errors import StoreError
 from chalicelib.jobs import Job, JobQueue
 from tests.functional.runner.conftest import Stack
@@ -267,3 +269,32 @@ def test_a_runner_that_lost_its_lease_records_nothing_and_leaves_the_job(stack: 
     build = stack.services.builds.get("b-stolen")
     assert (build.status, build.runner_id, build.artifact) == ("running", "runner-thief", None)
     assert stack.queued_jobs() == 1
+
+
+def test_a_runner_whose_lease_ran_out_writes_no_more_of_the_log_for_the_next_runner(
+    stack: Stack,
+) -> None:
+    stack.new_build("b-paused")
+    stack.watch("b-paused", "viewer")
+    offset = [0.0]
+
+    def clock() -> float:
+        return time.time() + offset[0]
+
+    def pause() -> None:  # the runner stalls past its lease; another runner then claims it
+        offset[0] += stack.config.lease_s
+        stack.services.builds.claim("b-paused", "runner-next", clock(), 60)
+
+    stack.generator.hooks["validate"] = pause
+    config = dataclasses.replace(stack.config, runner_id="runner-slow", heartbeat_s=3600)
+    [job] = stack.services.queue.receive(0, 1, 30)
+    assert Runner(stack.services, stack.generator, stack.hub, config, clock=clock).handle(job) \
+        == "lost"
+    stored, _ = stack.services.logs.read("b-paused", 0, 1000)
+    texts = [line["text"] for line in stored]
+    assert texts and not any("another runner took this build over" in t for t in texts)
+    assert [line["seq"] for line in stored] == list(range(1, len(stored) + 1))
+    # What was posted live was stored first: the next runner's seqs cannot collide with it.
+    assert max(stack.recorder.seqs("viewer")) == stored[-1]["seq"]
+    build = stack.services.builds.get("b-paused")
+    assert (build.status, build.runner_id) == ("running", "runner-next")
