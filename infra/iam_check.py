@@ -32,7 +32,7 @@ import ast
 import fnmatch
 import pathlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -341,18 +341,21 @@ def find_calls(entry: dict[str, str], library: dict[str, str]) -> list[AwsCall]:
     return sorted(calls.values(), key=lambda c: (c.path, c.line))
 
 
-def allowed_actions(template: dict[str, Any], role: str) -> list[str]:
-    """The actions the Allow statements of ``role``'s inline and managed-by-us policies name."""
+def _allow_statements(template: dict[str, Any], role: str) -> Iterator[tuple[list[str], Any]]:
+    """``(actions, Resource)`` of each Allow statement of ``role``'s inline policies."""
     resource = template["Resources"][role]
-    actions: list[str] = []
     for policy in resource.get("Properties", {}).get("Policies", []):
         statements = policy["PolicyDocument"]["Statement"]
         for statement in statements if isinstance(statements, list) else [statements]:
             if statement.get("Effect") != "Allow":
                 continue
             names = statement.get("Action", [])
-            actions.extend([names] if isinstance(names, str) else names)
-    return actions
+            yield ([names] if isinstance(names, str) else list(names)), statement.get("Resource")
+
+
+def allowed_actions(template: dict[str, Any], role: str) -> list[str]:
+    """The actions the Allow statements of ``role``'s inline and managed-by-us policies name."""
+    return [action for actions, _ in _allow_statements(template, role) for action in actions]
 
 
 def _logical_ids(value: Any) -> set[str]:
@@ -374,16 +377,10 @@ def _logical_ids(value: Any) -> set[str]:
 
 def allowed_on(template: dict[str, Any], role: str) -> dict[str, list[str]]:
     """For each template resource ``role``'s Allow statements name, the actions allowed on it."""
-    resource = template["Resources"][role]
     out: dict[str, list[str]] = {}
-    for policy in resource.get("Properties", {}).get("Policies", []):
-        statements = policy["PolicyDocument"]["Statement"]
-        for statement in statements if isinstance(statements, list) else [statements]:
-            if statement.get("Effect") != "Allow":
-                continue
-            names = statement.get("Action", [])
-            for logical_id in _logical_ids(statement.get("Resource")):
-                out.setdefault(logical_id, []).extend([names] if isinstance(names, str) else names)
+    for actions, resources in _allow_statements(template, role):
+        for logical_id in _logical_ids(resources):
+            out.setdefault(logical_id, []).extend(actions)
     return out
 
 
