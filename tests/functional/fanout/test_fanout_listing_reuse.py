@@ -63,19 +63,26 @@ def emit_lines(sink: FanoutSink, first: int, last: int) -> None:
     assert sink.flush(WAIT_S)
 
 
+def with_a_late_viewer(hub: FanoutHub, connections: ConnectionStore, clock: ManualClock,
+                       build_id: str, first: int, missed: int) -> FanoutSink:
+    """"early" watches from line 1; "late" registers after line ``first``, while the listing
+    read for line 1 is reused, so it misses the ``missed`` lines emitted next."""
+    connections.add(build_id, "early", clock.now)
+    sink = hub.open(build_id)
+    emit_lines(sink, 1, first)
+    connections.add(build_id, "late", clock.now + 0.5)
+    clock.now += 1.0
+    emit_lines(sink, first + 1, first + missed)
+    return sink
+
+
 def test_a_viewer_registered_while_the_listing_is_reused_gets_the_lines_it_missed_with_the_status(
     reusing_hub: FanoutHub,
     stores: tuple[LogStore, ConnectionStore],
     recorder: ConnectionsRecorder,
     clock: ManualClock,
 ) -> None:
-    _, connections = stores
-    connections.add("reuse", "early", clock.now)
-    sink = reusing_hub.open("reuse")
-    emit_lines(sink, 1, 3)
-    connections.add("reuse", "late", clock.now + 0.5)
-    clock.now += 1.0
-    emit_lines(sink, 4, 6)
+    sink = with_a_late_viewer(reusing_hub, stores[1], clock, "reuse", first=3, missed=3)
     assert recorder.seqs("late") == []  # the listing read for line 1 is still in use
     sink.push_status({"status": "succeeded", "step": "done"})
     assert sink.close(WAIT_S)
@@ -138,13 +145,8 @@ def test_a_quiet_build_reads_its_listing_again_so_a_late_viewer_gets_the_lines_i
     recorder: ConnectionsRecorder,
     clock: ManualClock,
 ) -> None:
-    _, connections = stores
-    connections.add("quiet", "early", clock.now)
-    sink = reusing_hub.open("quiet")
-    emit_lines(sink, 1, 1)
-    connections.add("quiet", "late", clock.now + 0.5)
-    clock.now += 1.0
-    emit_lines(sink, 2, 3)  # then the build says nothing for a long time
+    sink = with_a_late_viewer(reusing_hub, stores[1], clock, "quiet", first=1, missed=2)
+    # ... and then the build says nothing for a long time.
     assert reusing_hub.refresh_stale() == 0  # the listing is younger than its TTL
     assert recorder.seqs("late") == []
     clock.now += TTL_S
