@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from build_runner.errors import disk_full, is_disk_full
 from build_runner.generate.limits import RATIO_MIN_BYTES, Limits, human_size
 from build_runner.generate.problems import Problems
 
@@ -230,7 +231,12 @@ def _copy_entry(
         problems.error(shown, "", f"uses a compression method that cannot be read ({exc})",
                        hint="create the zip again with standard (Deflate) compression")
         return -1
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError) as exc:
+    except OSError as exc:
+        if is_disk_full(exc):  # the runner's disk, not the zip: never blame the upload
+            raise disk_full(exc, f"extracting {shown}") from exc
+        problems.error(shown, "", f"cannot be read: {exc}", hint=_REZIP)
+        return -1
+    except (zipfile.BadZipFile, EOFError, ValueError, RuntimeError) as exc:
         problems.error(shown, "", f"cannot be read: {exc}", hint=_REZIP)
         return -1
     return written

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import ImageColor
 
-from build_runner.errors import InputError, ToolchainError
+from build_runner.errors import InputError, ToolchainError, disk_full, is_disk_full
 from build_runner.generate.apk import aapt, align, dex, identity, resources, signing, verify
 from build_runner.generate.apk.tools import Cancelled, check_cancelled
 from build_runner.generate.limits import Limits
@@ -174,6 +174,8 @@ def deliver(signed: Path, out_apk: Path) -> None:
         partial.replace(out_apk)
     except OSError as exc:
         partial.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise disk_full(exc, f"writing the APK to {out_apk}") from exc
         raise ToolchainError("output", f"cannot write the APK to {out_apk}: "
                              f"{exc.strerror or exc}") from exc
 

@@ -17,7 +17,10 @@ How an attempt ends (the value :meth:`BuildAttempt.run` returns):
   stored line, and both writing would make two different lines with one seq.
 
 Anything else raised here is a crash of the runner itself; :mod:`.loop` decides whether to
-retry or give up.
+retry or give up. A full work disk is one (:class:`build_runner.errors.WorkDiskFull`, raised
+for ``ENOSPC``/``EDQUOT`` or a tool that says so): the runner's fault, never reported as a
+problem of the upload; the build is handed back and retried, and fails only after the last
+delivery, saying the runner's disk was full.
 """
 
 from __future__ import annotations
@@ -31,7 +34,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from build_runner.errors import BuildCancelled, InputError, ToolchainError
+from build_runner.errors import (
+    BuildCancelled,
+    InputError,
+    ToolchainError,
+    WorkDiskFull,
+    disk_full,
+    is_disk_full,
+)
 from build_runner.fanout.sink import FanoutHub, FanoutSink
 from build_runner.generate.pipeline import GenerateOptions, GenerateResult
 from build_runner.logs import BuildLog, LogSink
@@ -160,6 +170,15 @@ class BuildAttempt:
         work = self.config.work_dir / build_id
         try:
             return self._build(log, cancel, work)
+        except (OSError, ToolchainError) as exc:
+            if not is_disk_full(exc):
+                raise
+            full = disk_full(exc, "running the build")
+            log.error(str(full))
+            raise full from exc
+        except WorkDiskFull as exc:
+            log.error(str(exc))
+            raise
         finally:
             heartbeat.stop()
             sink.close(self.config.flush_timeout_s)
@@ -177,8 +196,12 @@ class BuildAttempt:
         except InputError as exc:
             failure = outcome.input_failure(exc)
         except ToolchainError as exc:
+            if is_disk_full(exc):  # the runner's disk, not the tool: retried, not failed
+                raise
             failure = outcome.toolchain_failure(exc)
-        except Exception:
+        except Exception as exc:
+            if isinstance(exc, WorkDiskFull) or is_disk_full(exc):
+                raise  # handed back by run(), see the module docstring
             logger.exception("build %s: the generator failed unexpectedly", self.build_id)
             failure = outcome.internal_failure()
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import threading
 import time
@@ -298,3 +299,31 @@ def test_a_runner_whose_lease_ran_out_writes_no_more_of_the_log_for_the_next_run
     assert max(stack.recorder.seqs("viewer")) == stored[-1]["seq"]
     build = stack.services.builds.get("b-paused")
     assert (build.status, build.runner_id) == ("running", "runner-next")
+
+
+@pytest.mark.parametrize(
+    "error",
+    [OSError(errno.ENOSPC, "No space left on device", "/work/b/res/icon.png"),
+     ToolchainError("zipalign", "exited with 1", "write failed: No space left on device")],
+)
+def test_a_full_work_disk_is_retried_and_never_blamed_on_the_upload(
+    stack: Stack, error: Exception
+) -> None:
+    stack.new_build("b-full")
+    stack.watch("b-full", "v1")
+    stack.generator.error = error
+    runner = stack.runner()
+    outcomes = []
+    for _ in range(stack.config.max_receive_count):
+        [job] = stack.services.queue.receive(0, 1, 30)
+        outcomes.append(runner.handle(job))
+    assert outcomes == ["retry", "retry", "gave-up"]
+    build = stack.services.builds.get("b-full")
+    assert build.status == "failed"
+    assert (build.error or "").startswith(
+        "gave up after 3 attempts: WorkDiskFull: the runner's work disk is full"
+    )
+    report = json.loads(build.problems or "{}")
+    assert (report["errors"], report["warnings"]) == ([], [])  # nothing blamed on the event data
+    logged = [line["text"] for line in stack.services.logs.read("b-full", 0, 1000)[0]]
+    assert any("the runner's work disk is full" in text for text in logged)
