@@ -159,17 +159,22 @@ def test_unexpected_generator_error_ends_failed_as_an_internal_error(stack: Stac
     assert stack.queued_jobs() == 0
 
 
-def test_runner_crashes_are_retried_then_the_build_fails_after_max_receives(
-    stack: Stack,
-) -> None:
-    stack.new_build("b-crash", source={"kind": "upload", "key": "uploads/missing.zip"})
-    stack.watch("b-crash", "v1")
+def deliver_every_time(stack: Stack) -> list[str]:
+    """Hand the one queued job to a runner as often as SQS would deliver it; the outcomes."""
     runner = stack.runner()
     outcomes = []
     for _ in range(stack.config.max_receive_count):
         [job] = stack.services.queue.receive(0, 1, 30)
         outcomes.append(runner.handle(job))
-    assert outcomes == ["retry", "retry", "gave-up"]
+    return outcomes
+
+
+def test_runner_crashes_are_retried_then_the_build_fails_after_max_receives(
+    stack: Stack,
+) -> None:
+    stack.new_build("b-crash", source={"kind": "upload", "key": "uploads/missing.zip"})
+    stack.watch("b-crash", "v1")
+    assert deliver_every_time(stack) == ["retry", "retry", "gave-up"]
     build = stack.services.builds.get("b-crash")
     assert build.status == "failed"
     assert (build.error or "").startswith("gave up after 3 attempts: StoreError: download")
@@ -312,12 +317,7 @@ def test_a_full_work_disk_is_retried_and_never_blamed_on_the_upload(
     stack.new_build("b-full")
     stack.watch("b-full", "v1")
     stack.generator.error = error
-    runner = stack.runner()
-    outcomes = []
-    for _ in range(stack.config.max_receive_count):
-        [job] = stack.services.queue.receive(0, 1, 30)
-        outcomes.append(runner.handle(job))
-    assert outcomes == ["retry", "retry", "gave-up"]
+    assert deliver_every_time(stack) == ["retry", "retry", "gave-up"]
     build = stack.services.builds.get("b-full")
     assert build.status == "failed"
     assert (build.error or "").startswith(
