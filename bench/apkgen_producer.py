@@ -56,14 +56,13 @@ def produce(build: str, log: BuildLog, lines: int, rate: float | None) -> None:
         log.info(make_line(build, seq, time.time_ns()))
 
 
-def warm_up(clients: AwsClients, management: Any, build: str) -> None:
+def warm_up(hub: FanoutHub, clients: AwsClients, management: Any, build: str) -> None:
     """What a long-running runner has done before its next build, so the measured window
     does not pay for it: build the clients, load the operations' models, open connections.
 
     Read-only calls: the build's connection listing, and a ``GetConnection`` for an unknown
     id (``GoneException``, as expected)."""
-    ConnectionStore(clients.dynamodb, clients.settings.connections_table,
-                    clients.settings.connection_ttl_s).registrations(build)
+    hub.connection_store.registrations(build)
     clients.dynamodb.meta.service_model.operation_model("BatchWriteItem")
     try:
         management.get_connection(ConnectionId="bench-warm-up")
@@ -86,7 +85,7 @@ def run(builds: list[str], lines: int, rate: float | None, workers: int,
         management,
         workers=workers,
     )
-    warm_up(clients, management, builds[0])
+    warm_up(hub, clients, management, builds[0])
     sinks: list[FanoutSink] = [hub.open(build) for build in builds]
     threads = [
         threading.Thread(target=produce, args=(build, BuildLog(sink), lines, rate),
