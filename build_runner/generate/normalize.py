@@ -1,25 +1,41 @@
 """Step ``normalize``: the export's JSON, in either key style, becomes an :class:`EventModel`.
 
-Pure: documents in (``{"event": {...}, "sessions": [...], ...}``, already checked by
-``validate``), a model and the image references out, warnings into a :class:`Problems`.
+Pure: documents in (already checked by ``validate`` and mended by ``repair``), a model and the
+image references out, warnings into a :class:`Problems`.
 
-Key styles: every field has a dashed name (``starts-at``), an underscore name (``start_time``)
-and sometimes older spellings; :data:`FIELDS` lists them and :func:`lookup` finds the one the
-upload uses, so problems quote the key as spelled in the upload. Relationships (a session's
-track, room, type and speakers) may be nested objects or bare ids, or be listed the other way
-round (``tracks[].sessions``, ``speakers[].sessions``). An entity known only from a nested
-object (a session type in ``sessions`` with no ``session_types`` file) is taken from there.
-Times become ISO 8601 with the offset, in the event's time zone.
+Only what the organizer published reaches the model (:mod:`build_runner.generate.publish`):
+public sessions, the speakers, tracks, rooms and session types they use, no room hidden in the
+scheduler. Relationships (a session's track, room, type and speakers) may be nested objects or
+bare ids, or be listed the other way round (``tracks[].sessions``, ``speakers[].sessions``). An
+entity known only from a nested object (a session type in ``sessions`` with no
+``session_types`` file) is taken from there. Times become ISO 8601 with the offset, in the
+event's time zone (:mod:`build_runner.generate.zones` reads the spellings of old exports).
+
+What is mended, each with a warning: a session that ends before it starts keeps its start only
+(``ends_at`` is ""); a public session without a title is an "Untitled session"; an event
+without dates takes them from its sessions; HTML entities in text are decoded. A floor is kept
+only when the rooms are not all on the same one.
 """
 
 from __future__ import annotations
 
-import re
+import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from build_runner.generate.entities import ImageRef, Reader
+from build_runner.generate.fields import (
+    ident,
+    iso,
+    localize,
+    lookup,
+    number,
+    parse_datetime,
+    text,
+    value_of,
+)
 from build_runner.generate.model import (
     AppConfig,
     Event,
@@ -29,184 +45,40 @@ from build_runner.generate.model import (
     Session,
     SessionType,
     Speaker,
-    Sponsor,
     Track,
 )
 from build_runner.generate.problems import Problems
+from build_runner.generate.publish import (
+    UNSCHEDULED,
+    LeftOut,
+    has_states,
+    is_hidden_room,
+    why_not_public,
+)
+from build_runner.generate.zones import resolve_zone
 
-# Every field: (dashed name, underscore name, older spellings…). The first two name a missing
-# field in the upload's own style.
-FIELDS: dict[str, tuple[str, ...]] = {
-    "id": ("id", "id"),
-    "name": ("name", "name"),
-    "title": ("title", "title"),
-    "subtitle": ("subtitle", "subtitle"),
-    "description": ("description", "description"),
-    "starts_at": ("starts-at", "start_time", "starts_at", "start-time"),
-    "ends_at": ("ends-at", "end_time", "ends_at", "end-time"),
-    "timezone": ("timezone", "timezone"),
-    "location_name": ("location-name", "location_name"),
-    "latitude": ("latitude", "latitude"),
-    "longitude": ("longitude", "longitude"),
-    "logo": ("logo-url", "logo", "logo_url"),
-    "background": ("original-image-url", "background_image", "background-image",
-                   "background-url", "background_url", "original_image_url"),
-    "email": ("email", "email", "Email"),
-    "organizer_name": ("organizer-name", "organizer_name"),
-    "organizer_description": ("organizer-description", "organizer_description"),
-    "code_of_conduct": ("code-of-conduct", "code_of_conduct"),
-    "ticket_url": ("ticket-url", "ticket_url"),
-    "event_url": ("event-url", "event_url", "external-event-url", "external_event_url"),
-    "social_links": ("social-links", "social_links"),
-    "color": ("color", "color"),
-    "floor": ("floor", "floor"),
-    "length": ("length", "length"),
-    "organisation": ("organisation", "organisation", "organization"),
-    "position": ("position", "position"),
-    "short_biography": ("short-biography", "short_biography"),
-    "long_biography": ("long-biography", "long_biography"),
-    "photo": ("photo-url", "photo", "photo_url", "thumbnail-image-url", "thumbnail"),
-    "website": ("website", "website"),
-    "twitter": ("twitter", "twitter"),
-    "linkedin": ("linkedin", "linkedin"),
-    "github": ("github", "github"),
-    "country": ("country", "country"),
-    "short_abstract": ("short-abstract", "short_abstract"),
-    "long_abstract": ("long-abstract", "long_abstract"),
-    "track": ("track", "track", "track-id", "track_id"),
-    "room": ("microlocation", "microlocation", "microlocation-id", "microlocation_id"),
-    "session_type": ("session-type", "session_type", "session-type-id", "session_type_id"),
-    "speakers": ("speakers", "speakers"),
-    "sessions": ("sessions", "sessions"),
-    "level": ("level", "level"),
-    "language": ("language", "language"),
-    "slides_url": ("slides-url", "slides", "slides_url"),
-    "video_url": ("video-url", "video", "video_url"),
-    "audio_url": ("audio-url", "audio", "audio_url"),
-    "signup_url": ("signup-url", "signup_url"),
-    "url": ("url", "url"),
-    "sponsor_type": ("type", "type", "sponsor-type", "sponsor_type"),
-    "app_name": ("app-name", "app_name", "App_Name"),
-    "api_link": ("api-link", "api_link", "Api_Link"),
-    "link": ("link", "link", "url"),
-}
-
-DEFAULT_TRACK_COLOR = "#607d8b"
 DATE_EXAMPLE = "expected e.g. 2017-06-15T10:00:00+08:00"
-_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
-_BARE_DOMAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*(\.[A-Za-z0-9-]+)+(/\S*)?")
-_TWITTER_HANDLE = re.compile(r"@?([A-Za-z0-9_]{1,15})")
+UNTITLED = "Untitled session"
 
-
-def is_dashed(obj: dict[str, Any]) -> bool:
-    """Whether an object uses the dashed key style (the default when it shows neither)."""
-    return any("-" in k for k in obj) or not any("_" in k for k in obj)
-
-
-def lookup(obj: dict[str, Any], name: str) -> tuple[str, Any]:
-    """``(key as spelled in the upload, value)`` of field ``name``; the first non-empty wins.
-
-    A missing field gives the key of the object's own style and None.
-    """
-    keys = FIELDS[name]
-    present = [k for k in keys if k in obj]
-    for key in present:
-        if obj[key] not in (None, ""):
-            return key, obj[key]
-    if present:
-        return present[0], obj[present[0]]
-    return (keys[0] if is_dashed(obj) else keys[1]), None
-
-
-def value_of(obj: dict[str, Any], name: str) -> Any:
-    """Just the value of field ``name`` (None when missing)."""
-    return lookup(obj, name)[1]
-
-
-def text(value: Any) -> str:
-    """A text field: strings stripped, numbers as written, anything else empty."""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool) or value is None:
-        return ""
-    if isinstance(value, int | float):
-        return str(value)
-    return ""
-
-
-def ident(value: Any) -> str | None:
-    """An id as a string (``12`` and ``"12"`` are the same id); None when it is not an id."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return None
-
-
-def number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
-def whole(value: Any) -> int | None:
-    parsed = number(value)
-    return int(parsed) if parsed is not None and parsed == int(parsed) else None
-
-
-def zone(name: Any) -> tzinfo | None:
-    """The IANA zone ``name`` (``Europe/Berlin``, ``US/Pacific``), or None if unknown."""
-    if not isinstance(name, str) or not name.strip():
-        return None
-    try:
-        return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def parse_datetime(value: Any) -> datetime | None:
-    """An ISO 8601 date-time (naive or with offset), or None when ``value`` is not one."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        return datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-
-
-def localize(moment: datetime, tz: tzinfo) -> datetime:
-    """Naive times are in the event's zone; aware ones are converted to it."""
-    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
-
-
-def iso(moment: datetime, tz: tzinfo) -> str:
-    return localize(moment, tz).isoformat(timespec="seconds")
-
-
-@dataclass(frozen=True)
-class ImageRef:
-    """An image the upload points at: ``kind`` is logo, background, speaker or sponsor."""
-
-    kind: str
-    entity_id: str
-    file: str
-    path: str
-    ref: str
+__all__ = ["ImageRef", "Normalized", "app_config", "lookup", "normalize"]
 
 
 @dataclass(frozen=True)
 class Normalized:
+    """The model, the images it points at, and what was left out as not published."""
+
     model: EventModel
     images: tuple[ImageRef, ...] = ()
+    left_out: LeftOut = field(default_factory=LeftOut)
+
+
+@dataclass
+class _Source:
+    """Where an entity came from, to list its image once it is known to be public."""
+
+    obj: dict[str, Any]
+    file: str
+    where: str
 
 
 @dataclass
@@ -214,12 +86,14 @@ class _Builder:
     docs: dict[str, Any]
     problems: Problems
     tz: tzinfo
+    reader: Reader
     tracks: dict[str, Track] = field(default_factory=dict)
     rooms: dict[str, Room] = field(default_factory=dict)
     types: dict[str, SessionType] = field(default_factory=dict)
     speakers: dict[str, Speaker] = field(default_factory=dict)
-    images: list[ImageRef] = field(default_factory=list)
-    photo_seen: set[str] = field(default_factory=set)
+    speaker_sources: dict[str, _Source] = field(default_factory=dict)
+    nameless_speakers: dict[str, str] = field(default_factory=dict)
+    hidden_rooms: set[str] = field(default_factory=set)
 
     def items(self, name: str) -> list[tuple[str, dict[str, Any]]]:
         value = self.docs.get(name)
@@ -227,90 +101,43 @@ class _Builder:
             return []
         return [(f"{name}[{i}]", item) for i, item in enumerate(value) if isinstance(item, dict)]
 
-    def link(self, obj: dict[str, Any], name: str, file: str, where: str) -> str:
-        """A web link field: http(s) kept, a bare domain gets https://, others are dropped."""
-        key, value = lookup(obj, name)
-        url = text(value)
-        if not url:
-            return ""
-        if url.lower().startswith(("http://", "https://")):
-            return url
-        if name == "twitter" and (handle := _TWITTER_HANDLE.fullmatch(url)):
-            return f"https://twitter.com/{handle.group(1)}"
-        if _BARE_DOMAIN.fullmatch(url):
-            return f"https://{url}"
-        self.problems.warning(file, f"{where}.{key}", "is not an http(s) link; it is left out",
-                              value, hint="use a full address starting with https://")
-        return ""
-
-    def image(self, kind: str, entity_id: str, obj: dict[str, Any], file: str,
-              where: str) -> None:
-        key, value = lookup(obj, "logo" if kind in ("logo", "sponsor") else
-                            "photo" if kind == "speaker" else "background")
-        if isinstance(value, str) and value.strip():
-            self.images.append(ImageRef(kind, entity_id, file, f"{where}.{key}", value.strip()))
+    def named(self, obj: dict[str, Any], file: str, where: str, noun: str) -> bool:
+        """Whether an entity of an optional file has a name; warns and skips it when not."""
+        key, value = lookup(obj, "name")
+        if text(value):
+            return True
+        self.problems.warning(file, f"{where}.{key}", f"the {noun} has no name; it is left out",
+                              has_value=False, hint=f"add a name to the {noun}")
+        return False
 
     # Entities from their own files --------------------------------------------------------
 
-    def track(self, obj: dict[str, Any], file: str, where: str) -> Track:
-        key, color = lookup(obj, "color")
-        shown = text(color)
-        if shown and not _COLOR.fullmatch(shown):
-            self.problems.warning(file, f"{where}.{key}", "is not a color; the default is used",
-                                  color, hint="use a hex color such as #2E7D32")
-        return Track(
-            id=ident(value_of(obj, "id")) or "",
-            name=text(value_of(obj, "name")),
-            color=shown if _COLOR.fullmatch(shown) else DEFAULT_TRACK_COLOR,
-            description=text(value_of(obj, "description")),
-        )
+    def read_entities(self) -> None:
+        for where, obj in self.items("tracks"):
+            if self.named(obj, "tracks", where, "track"):
+                track = self.reader.track(obj, "tracks", where)
+                self.tracks.setdefault(track.id, track)
+        for where, obj in self.items("microlocations"):
+            room_id = ident(value_of(obj, "id")) or ""
+            if is_hidden_room(obj):
+                self.hidden_rooms.add(room_id)
+            elif self.named(obj, "microlocations", where, "room (microlocation)"):
+                self.rooms.setdefault(room_id, self.reader.room(obj, "microlocations", where))
+        for where, obj in self.items("session_types"):
+            if self.named(obj, "session_types", where, "session type"):
+                session_type = self.reader.session_type(obj, "session_types", where)
+                self.types.setdefault(session_type.id, session_type)
+        for where, obj in self.items("speakers"):
+            speaker_id = ident(value_of(obj, "id")) or ""
+            if not text(value_of(obj, "name")):
+                self.nameless_speakers.setdefault(speaker_id, where)
+            elif speaker_id not in self.speakers:
+                self.add_speaker(self.reader.speaker(obj, "speakers", where),
+                                 _Source(obj, "speakers", where))
 
-    def room(self, obj: dict[str, Any]) -> Room:
-        return Room(
-            id=ident(value_of(obj, "id")) or "",
-            name=text(value_of(obj, "name")),
-            floor=whole(value_of(obj, "floor")),
-            latitude=number(value_of(obj, "latitude")),
-            longitude=number(value_of(obj, "longitude")),
-        )
-
-    def session_type(self, obj: dict[str, Any]) -> SessionType:
-        return SessionType(
-            id=ident(value_of(obj, "id")) or "",
-            name=text(value_of(obj, "name")),
-            length=text(value_of(obj, "length")),
-        )
-
-    def speaker(self, obj: dict[str, Any], file: str, where: str) -> Speaker:
-        speaker_id = ident(value_of(obj, "id")) or ""
-        if speaker_id not in self.photo_seen:
-            self.photo_seen.add(speaker_id)
-            self.image("speaker", speaker_id, obj, file, where)
-        return Speaker(
-            id=speaker_id,
-            name=text(value_of(obj, "name")),
-            organisation=text(value_of(obj, "organisation")),
-            position=text(value_of(obj, "position")),
-            short_biography=text(value_of(obj, "short_biography")),
-            long_biography=text(value_of(obj, "long_biography")),
-            website=self.link(obj, "website", file, where),
-            twitter=self.link(obj, "twitter", file, where),
-            linkedin=self.link(obj, "linkedin", file, where),
-            github=self.link(obj, "github", file, where),
-            country=text(value_of(obj, "country")),
-        )
-
-    def sponsor(self, obj: dict[str, Any], file: str, where: str) -> Sponsor:
-        sponsor_id = ident(value_of(obj, "id")) or ""
-        self.image("sponsor", sponsor_id, obj, file, where)
-        return Sponsor(
-            id=sponsor_id,
-            name=text(value_of(obj, "name")),
-            url=self.link(obj, "url", file, where),
-            level=whole(value_of(obj, "level")) or 0,
-            type=text(value_of(obj, "sponsor_type")),
-            description=text(value_of(obj, "description")),
-        )
+    def add_speaker(self, speaker: Speaker, source: _Source) -> None:
+        self.speakers[speaker.id] = speaker
+        self.speaker_sources[speaker.id] = source
 
     # Relationships ------------------------------------------------------------------------
 
@@ -318,17 +145,25 @@ class _Builder:
         """The id a session's track/room/type refers to; unknown ones are warned about."""
         known: dict[str, Any] = (self.tracks if kind == "track" else
                                  self.rooms if kind == "room" else self.types)
-        if value is None or value == "":
-            return None
+        if value is None or value == "" or value == {}:
+            return None  # exports write "no track" as null, "" or {}
         nested = value if isinstance(value, dict) else None
         ref = ident(value_of(nested, "id")) if nested is not None else ident(value)
         if ref is not None and ref in known:
             return ref
+        if kind == "room" and ref is not None and ref in self.hidden_rooms:
+            return None  # hidden in the scheduler: the session is shown without its room
         if ref is not None and nested is not None and text(value_of(nested, "name")):
+            path = f"{where}.{key}"
             if kind == "track":
-                known[ref] = self.track(nested, "sessions", f"{where}.{key}")
+                known[ref] = self.reader.track(nested, "sessions", path)
+            elif kind == "room":
+                if is_hidden_room(nested):
+                    self.hidden_rooms.add(ref)
+                    return None
+                known[ref] = self.reader.room(nested, "sessions", path)
             else:
-                known[ref] = self.room(nested) if kind == "room" else self.session_type(nested)
+                known[ref] = self.reader.session_type(nested, "sessions", path)
             return ref
         noun = {"track": "track", "room": "room (microlocation)",
                 "session_type": "session type"}[kind]
@@ -339,19 +174,30 @@ class _Builder:
 
     def session_speakers(self, value: Any, where: str, key: str) -> tuple[str, ...]:
         ids: list[str] = []
+        if value not in (None, "") and not isinstance(value, list):
+            self.problems.warning("sessions", f"{where}.{key}", "is not an array of speakers; "
+                                  "the session is shown without speakers", value,
+                                  hint="list the speakers' objects or ids")
         for j, item in enumerate(value if isinstance(value, list) else []):
             nested = item if isinstance(item, dict) else None
             ref = ident(value_of(nested, "id")) if nested is not None else ident(item)
             if ref is None:
                 continue
+            path = f"{where}.{key}[{j}]"
             if ref not in self.speakers and nested is not None and text(value_of(nested, "name")):
-                self.speakers[ref] = self.speaker(nested, "sessions", f"{where}.{key}[{j}]")
+                self.add_speaker(self.reader.speaker(nested, "sessions", path),
+                                 _Source(nested, "sessions", path))
             if ref in self.speakers:
                 if ref not in ids:
                     ids.append(ref)
+            elif ref in self.nameless_speakers:
+                self.problems.warning("sessions", path, f"refers to "
+                                      f"{self.nameless_speakers[ref]}, a speaker without a name; "
+                                      "the session is shown without them", item,
+                                      hint="add the speaker's name")
             else:
-                self.problems.warning("sessions", f"{where}.{key}[{j}]", "refers to an unknown "
-                                      "speaker; the session is shown without them", item,
+                self.problems.warning("sessions", path, "refers to an unknown speaker; the "
+                                      "session is shown without them", item,
                                       hint="add the speaker to speakers or remove the reference")
         return tuple(ids)
 
@@ -367,86 +213,174 @@ class _Builder:
                     out.setdefault(ref, []).append(owner)
         return out
 
-    def session(self, obj: dict[str, Any], where: str, event: Event,
-                by_track: dict[str, list[str]], by_speaker: dict[str, list[str]]) -> Session | None:
-        start, end = (parse_datetime(value_of(obj, n)) for n in ("starts_at", "ends_at"))
-        if start is None or end is None:
-            return None  # validate warned: an unscheduled session stays out of the schedule
+    # Sessions -----------------------------------------------------------------------------
+
+    def end_of(self, obj: dict[str, Any], where: str, start: datetime) -> str:
+        """The session's end in the event's zone, or "" when it has none that can be shown."""
+        key, value = lookup(obj, "ends_at")
+        if value in (None, ""):
+            return ""
+        end = parse_datetime(value)
+        if end is None:
+            self.problems.warning("sessions", f"{where}.{key}", "is not an ISO 8601 date-time; "
+                                  "the session is shown with its start time only", value,
+                                  hint=DATE_EXAMPLE)
+            return ""
+        if localize(end, self.tz) < start:
+            self.problems.warning("sessions", f"{where}.{key}", f"is before the start "
+                                  f"{lookup(obj, 'starts_at')[1]}; the session is shown with "
+                                  "its start time only", value,
+                                  hint=f"make {key} later than {lookup(obj, 'starts_at')[0]}")
+            return ""
+        return iso(end, self.tz)
+
+    def session(self, obj: dict[str, Any], where: str, by_track: dict[str, list[str]],
+                by_speaker: dict[str, list[str]]) -> Session:
+        """A public session (``why_not_public`` said so: it has a start time)."""
+        start = parse_datetime(value_of(obj, "starts_at"))
+        assert start is not None
+        starts_at = localize(start, self.tz)
         session_id = ident(value_of(obj, "id")) or ""
+        title = self.reader.plain(obj, "title", "sessions", where)
+        if not title:
+            self.problems.warning("sessions", f"{where}.{lookup(obj, 'title')[0]}", "the session "
+                                  f"has no title; it is shown as \"{UNTITLED}\"", has_value=False,
+                                  hint="give the session a title")
+            title = UNTITLED
         track_key, track_value = lookup(obj, "track")
         track_id = self.resolve("track", track_value, where, track_key)
         if track_id is None and track_value in (None, "") and by_track.get(session_id):
-            track_id = by_track[session_id][0]
+            track_id = next((t for t in by_track[session_id] if t in self.tracks), None)
         room_key, room_value = lookup(obj, "room")
         type_key, type_value = lookup(obj, "session_type")
         speakers_key, speakers_value = lookup(obj, "speakers")
         speaker_ids = self.session_speakers(speakers_value, where, speakers_key)
         if not speaker_ids and not speakers_value:
-            speaker_ids = tuple(s for s in by_speaker.get(session_id, []) if s in self.speakers)
-        starts_at, ends_at = localize(start, self.tz), localize(end, self.tz)
-        event_start = localize(parse_datetime(event.starts_at) or starts_at, self.tz)
-        event_end = localize(parse_datetime(event.ends_at) or ends_at, self.tz)
-        if starts_at.date() < event_start.date() or ends_at.date() > event_end.date():
-            self.problems.warning("sessions", where, "takes place outside the event's dates "
-                                  f"({event_start.date()} to {event_end.date()})",
-                                  f"{starts_at.isoformat()} to {ends_at.isoformat()}",
-                                  hint="check the session's date or the event's dates")
+            speaker_ids = tuple(dict.fromkeys(s for s in by_speaker.get(session_id, [])
+                                              if s in self.speakers))
+        read = self.reader
         return Session(
             id=session_id,
-            title=text(value_of(obj, "title")),
+            title=title,
             starts_at=starts_at.isoformat(timespec="seconds"),
-            ends_at=ends_at.isoformat(timespec="seconds"),
-            subtitle=text(value_of(obj, "subtitle")),
-            short_abstract=text(value_of(obj, "short_abstract")),
-            long_abstract=text(value_of(obj, "long_abstract")),
+            ends_at=self.end_of(obj, where, starts_at),
+            subtitle=read.plain(obj, "subtitle", "sessions", where),
+            short_abstract=read.rich(obj, "short_abstract", "sessions", where),
+            long_abstract=read.rich(obj, "long_abstract", "sessions", where),
             track_id=track_id,
             room_id=self.resolve("room", room_value, where, room_key),
             session_type_id=self.resolve("session_type", type_value, where, type_key),
             speaker_ids=speaker_ids,
-            level=text(value_of(obj, "level")),
-            language=text(value_of(obj, "language")),
-            slides_url=self.link(obj, "slides_url", "sessions", where),
-            video_url=self.link(obj, "video_url", "sessions", where),
-            audio_url=self.link(obj, "audio_url", "sessions", where),
-            signup_url=self.link(obj, "signup_url", "sessions", where),
+            level=read.plain(obj, "level", "sessions", where),
+            language=read.plain(obj, "language", "sessions", where),
+            slides_url=read.link(obj, "slides_url", "sessions", where),
+            video_url=read.link(obj, "video_url", "sessions", where),
+            audio_url=read.link(obj, "audio_url", "sessions", where),
+            signup_url=read.link(obj, "signup_url", "sessions", where),
         )
+
+    def public_sessions(self, left_out: LeftOut) -> list[tuple[str, Session]]:
+        """The sessions an attendee may see, with their JSON paths; the others are counted in
+        ``left_out``."""
+        raw = self.docs.get("sessions")
+        states = has_states(raw if isinstance(raw, list) else [])
+        by_track, by_speaker = self.listed_by("tracks"), self.listed_by("speakers")
+        sessions: list[tuple[str, Session]] = []
+        for where, obj in self.items("sessions"):
+            reason = why_not_public(obj, states)
+            if reason is None:
+                sessions.append((where, self.session(obj, where, by_track, by_speaker)))
+                continue
+            left_out.sessions[reason] += 1
+            key, start = lookup(obj, "starts_at")
+            if reason == UNSCHEDULED and start not in (None, ""):
+                self.problems.warning("sessions", f"{where}.{key}", "is not an ISO 8601 "
+                                      "date-time, so the session cannot be scheduled; it is left "
+                                      "out", start, hint=DATE_EXAMPLE)
+        return sessions
 
     # The event ----------------------------------------------------------------------------
 
-    def event(self, obj: dict[str, Any], config: AppConfig) -> Event:
+    def event(self, obj: dict[str, Any], config: AppConfig, zone_name: str) -> Event:
         links: list[Link] = []
-        social = value_of(obj, "social_links")
+        social_key, social = lookup(obj, "social_links")
         for i, item in enumerate(social if isinstance(social, list) else []):
             if isinstance(item, dict):
-                url = self.link(item, "link", "event", f"event.{lookup(obj, 'social_links')[0]}"
-                                f"[{i}]")
+                url = self.reader.link(item, "link", "event", f"event.{social_key}[{i}]")
                 if url:
-                    links.append(Link(label=text(value_of(item, "name")) or url, url=url))
-        website = self.link(obj, "event_url", "event", "event")
+                    links.append(Link(label=self.reader.plain(item, "name", "event",
+                                                              f"event.{social_key}[{i}]") or url,
+                                      url=url))
+        website = self.reader.link(obj, "event_url", "event", "event")
         if website and all(link.url != website for link in links):
             links.insert(0, Link(label="Website", url=website))
-        start = parse_datetime(value_of(obj, "starts_at"))
-        end = parse_datetime(value_of(obj, "ends_at"))
-        self.image("logo", "event", obj, "event", "event")
-        self.image("background", "event", obj, "event", "event")
+        self.reader.image("logo", "event", obj, "event", "event")
+        self.reader.image("background", "event", obj, "event", "event")
         email = text(value_of(obj, "email"))
+        read = self.reader
         return Event(
             id=ident(value_of(obj, "id")) or "event",
-            name=text(value_of(obj, "name")),
-            starts_at=iso(start, self.tz) if start else "",
-            ends_at=iso(end, self.tz) if end else "",
-            timezone=getattr(self.tz, "key", "UTC"),
-            description=text(value_of(obj, "description")),
-            location_name=text(value_of(obj, "location_name")),
+            name=read.plain(obj, "name", "event", "event"),
+            starts_at="",
+            ends_at="",
+            timezone=zone_name,
+            description=read.rich(obj, "description", "event", "event"),
+            location_name=read.plain(obj, "location_name", "event", "event"),
             latitude=number(value_of(obj, "latitude")),
             longitude=number(value_of(obj, "longitude")),
             email=email if "@" in email else config.email,
-            organizer_name=text(value_of(obj, "organizer_name")),
-            organizer_description=text(value_of(obj, "organizer_description")),
-            code_of_conduct=text(value_of(obj, "code_of_conduct")),
-            ticket_url=self.link(obj, "ticket_url", "event", "event"),
+            organizer_name=read.plain(obj, "organizer_name", "event", "event"),
+            organizer_description=read.rich(obj, "organizer_description", "event", "event"),
+            code_of_conduct=read.rich(obj, "code_of_conduct", "event", "event"),
+            ticket_url=read.link(obj, "ticket_url", "event", "event"),
             links=tuple(links),
         )
+
+    def event_dates(self, obj: dict[str, Any], sessions: list[Session]) -> tuple[str, str]:
+        """The event's start and end; missing, unreadable or reversed ones come from its
+        sessions, with a warning."""
+        starts = [datetime.fromisoformat(s.starts_at) for s in sessions]
+        ends = [datetime.fromisoformat(s.ends_at or s.starts_at) for s in sessions]
+        found: list[datetime | None] = []
+        for name, fallback, what in (("starts_at", min(starts, default=None), "first session's "
+                                      "start"), ("ends_at", max(ends, default=None),
+                                                 "last session's end")):
+            key, value = lookup(obj, name)
+            moment = parse_datetime(value)
+            if moment is not None:
+                found.append(localize(moment, self.tz))
+                continue
+            problem = ("is missing" if value in (None, "") else
+                       "is not an ISO 8601 date-time")
+            done = (f"the {what}, {fallback.isoformat()}, is used" if fallback else
+                    "the app shows no date for the event")
+            self.problems.warning("event", f"event.{key}", f"{problem}; {done}", value,
+                                  has_value=value not in (None, ""), hint=DATE_EXAMPLE)
+            found.append(fallback)
+        start, end = found
+        if start and end and end < start:
+            key = lookup(obj, "ends_at")[0]
+            later = max([start, *ends])
+            self.problems.warning("event", f"event.{key}", f"is before the event's start "
+                                  f"{start.isoformat()}; {later.isoformat()} is used",
+                                  lookup(obj, "ends_at")[1], hint="check the event's dates")
+            end = later
+        return (start.isoformat(timespec="seconds") if start else "",
+                end.isoformat(timespec="seconds") if end else "")
+
+    def check_session_dates(self, sessions: list[tuple[str, Session]], event: Event) -> None:
+        if not event.starts_at or not event.ends_at:
+            return
+        first = datetime.fromisoformat(event.starts_at).date()
+        last = datetime.fromisoformat(event.ends_at).date()
+        for where, session in sessions:
+            start = datetime.fromisoformat(session.starts_at)
+            end = datetime.fromisoformat(session.ends_at or session.starts_at)
+            if start.date() < first or end.date() > last:
+                self.problems.warning("sessions", where, "takes place outside the event's dates "
+                                      f"({first} to {last})", f"{start.isoformat()} to "
+                                      f"{end.isoformat()}",
+                                      hint="check the session's date or the event's dates")
 
 
 def app_config(value: Any) -> AppConfig:
@@ -463,42 +397,91 @@ def app_config(value: Any) -> AppConfig:
                      email=email if "@" in email else "")
 
 
+def _offsets(docs: dict[str, Any], event_obj: dict[str, Any]) -> list[timedelta]:
+    """The UTC offsets the event's own times carry: the event's first, then its sessions'."""
+    offsets: list[timedelta] = []
+    sessions = docs.get("sessions")
+    candidates = [event_obj, *(s for s in (sessions if isinstance(sessions, list) else [])
+                               if isinstance(s, dict))]
+    for obj in candidates:
+        for name in ("starts_at", "ends_at"):
+            moment = parse_datetime(value_of(obj, name))
+            if moment is not None and (offset := moment.utcoffset()) is not None:
+                offsets.append(offset)
+        if offsets:
+            break
+    return offsets
+
+
+def event_zone(docs: dict[str, Any], event_obj: dict[str, Any],
+               problems: Problems) -> tuple[tzinfo, str]:
+    """The event's zone and the name the app is told; a mended spelling is a warning."""
+    key, spelled = lookup(event_obj, "timezone")
+    resolved = resolve_zone(spelled if isinstance(spelled, str) else None,
+                            _offsets(docs, event_obj))
+    if resolved is None:
+        return ZoneInfo("UTC"), "UTC"
+    if resolved.how:
+        problems.warning("event", f"event.{key}", resolved.how, spelled,
+                         has_value=spelled not in (None, ""),
+                         hint="use an IANA time zone name such as Europe/Berlin or "
+                         "America/Los_Angeles")
+    return resolved.tz, resolved.name
+
+
+def _same_floor_dropped(rooms: list[Room]) -> list[Room]:
+    """Floors only when they tell rooms apart: all on one floor (or one room) shows none."""
+    floors = {room.floor for room in rooms if room.floor is not None}
+    if len(floors) > 1:
+        return rooms
+    return [dataclasses.replace(room, floor=None) for room in rooms]
+
+
 def normalize(docs: dict[str, Any], problems: Problems) -> Normalized:
-    """Build the model from validated documents; warnings about references go to ``problems``.
+    """Build the model of what the organizer published; warnings go to ``problems``.
 
     Image fields stay None here: the ``images`` step places the files listed in
     ``Normalized.images`` and fills them in.
     """
     event_obj = docs.get("event") if isinstance(docs.get("event"), dict) else {}
     assert isinstance(event_obj, dict)
-    tz = zone(value_of(event_obj, "timezone")) or ZoneInfo("UTC")
-    builder = _Builder(docs, problems, tz)
+    tz, zone_name = event_zone(docs, event_obj, problems)
+    reader = Reader(problems)
+    builder = _Builder(docs, problems, tz, reader)
     config = app_config(docs.get("config.json"))
-    event = builder.event(event_obj, config)
-    for where, obj in builder.items("tracks"):
-        track = builder.track(obj, "tracks", where)
-        builder.tracks.setdefault(track.id, track)
-    for _, obj in builder.items("microlocations"):
-        room = builder.room(obj)
-        builder.rooms.setdefault(room.id, room)
-    for _, obj in builder.items("session_types"):
-        session_type = builder.session_type(obj)
-        builder.types.setdefault(session_type.id, session_type)
-    for where, obj in builder.items("speakers"):
-        speaker = builder.speaker(obj, "speakers", where)
-        builder.speakers.setdefault(speaker.id, speaker)
-    by_track, by_speaker = builder.listed_by("tracks"), builder.listed_by("speakers")
-    sessions = [s for where, obj in builder.items("sessions")
-                if (s := builder.session(obj, where, event, by_track, by_speaker)) is not None]
-    sponsors = [builder.sponsor(obj, "sponsors", where) for where, obj in builder.items("sponsors")]
+    event = builder.event(event_obj, config, zone_name)
+    builder.read_entities()
+    left_out = LeftOut(hidden_rooms=len(builder.hidden_rooms))
+    placed = builder.public_sessions(left_out)
+    sessions = [session for _, session in placed]
+    starts_at, ends_at = builder.event_dates(event_obj, sessions)
+    event = dataclasses.replace(event, starts_at=starts_at, ends_at=ends_at)
+    builder.check_session_dates(placed, event)
+
+    speaking = {s for session in sessions for s in session.speaker_ids}
+    file_speakers = {ident(value_of(obj, "id")) or "" for _, obj in builder.items("speakers")}
+    left_out.speakers = len(file_speakers - speaking)
+    speakers = [s for s in builder.speakers.values() if s.id in speaking]
+    for speaker in speakers:
+        source = builder.speaker_sources[speaker.id]
+        reader.image("speaker", speaker.id, source.obj, source.file, source.where)
+    used = {
+        "track": {s.track_id for s in sessions},
+        "room": {s.room_id for s in sessions},
+        "type": {s.session_type_id for s in sessions},
+    }
+    sponsors = [reader.sponsor(obj, "sponsors", where) for where, obj in builder.items("sponsors")
+                if builder.named(obj, "sponsors", where, "sponsor")]
+    reader.report_decoded()
     model = EventModel(
         event=event,
-        tracks=tuple(builder.tracks.values()),
-        rooms=tuple(builder.rooms.values()),
-        session_types=tuple(builder.types.values()),
-        speakers=tuple(builder.speakers.values()),
+        tracks=tuple(t for t in builder.tracks.values() if t.id in used["track"]),
+        rooms=tuple(_same_floor_dropped([r for r in builder.rooms.values()
+                                         if r.id in used["room"]])),
+        session_types=tuple(t for t in builder.types.values() if t.id in used["type"]),
+        speakers=tuple(speakers),
         sessions=tuple(sessions),
         sponsors=tuple(sponsors),
         config=config,
     )
-    return Normalized(model=model, images=tuple(builder.images))
+    return Normalized(model=model, images=tuple(reader.images), left_out=left_out)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,8 @@ from build_runner.generate.limits import Limits, human_size
 from build_runner.generate.model import EventModel
 from build_runner.generate.normalize import normalize
 from build_runner.generate.problems import Problems
-from build_runner.generate.validate import validate
+from build_runner.generate.repair import repair
+from build_runner.generate.validate import REQUIRED_FILES, ignored, validate
 from build_runner.logs import BuildLog
 
 __all__ = ["Limits", "LoadedEvent", "is_url", "load_event", "summary"]
@@ -102,12 +104,21 @@ class _Run:
 
 
 def _read_documents(upload: Upload, limits: Limits, problems: Problems) -> dict[str, Any]:
+    """Every export file that can be read. A required file that cannot is an error; an
+    optional one is ignored with a warning saying what the app lacks."""
     docs: dict[str, Any] = {}
     for name in EXPORT_FILES:
         path = upload.files.get(name)
         if path is None:
             continue
-        value = load_json_file(path, name, limits, problems)
+        if name in REQUIRED_FILES:
+            value = load_json_file(path, name, limits, problems)
+        else:
+            found = Problems()
+            value = load_json_file(path, name, limits, found)
+            for problem in found.errors:
+                problems.warning(problem.file, problem.path, f"{problem.message}; {ignored(name)}",
+                                 problem.value, problem.hint, has_value=problem.has_value)
         if value is not INVALID:
             docs[name] = value
     return docs
@@ -117,16 +128,19 @@ _DEFAULT_LIMITS = Limits()
 
 
 def load_event(source: str | Path, work_dir: Path, assets_dir: Path, log: BuildLog,
-               limits: Limits = _DEFAULT_LIMITS, *, fetcher: Fetcher | None = None) -> LoadedEvent:
+               limits: Limits = _DEFAULT_LIMITS, *, fetcher: Fetcher | None = None,
+               cancelled: Callable[[], bool] = lambda: False) -> LoadedEvent:
     """Read, check and normalize the event, and place its images.
 
     ``source`` is a path to an export zip or an http(s) Open Event API base URL. Raises
-    :class:`InputError` (its ``problems`` say what to fix) when the input cannot be built;
-    nothing it wrote is left behind then. ``fetcher`` replaces the default downloader (tests).
+    :class:`InputError` (its ``problems`` say what to fix) when the input cannot be built, and
+    :class:`BuildCancelled` within a second of ``cancelled()`` turning true while the event or
+    its images download; nothing it wrote is left behind then. ``fetcher`` replaces the default
+    downloader (tests; it then polls its own cancel check).
     """
     url = is_url(source)
     run = _Run(log, "the event data" if url else "the upload")
-    fetcher = fetcher or Fetcher(limits)
+    fetcher = fetcher or Fetcher(limits, cancelled=cancelled)
     work_dir, assets_dir = Path(work_dir), Path(assets_dir)
     extracted: Path | None = None
     try:
@@ -152,6 +166,7 @@ def load_event(source: str | Path, work_dir: Path, assets_dir: Path, log: BuildL
             if upload is not None:
                 docs = _read_documents(upload, limits, run.problems)
             validate(docs, run.problems)
+            docs = repair(docs, run.problems)
             run.report()
         with log.step("normalize"):
             normalized = normalize(docs, run.problems)
@@ -160,6 +175,8 @@ def load_event(source: str | Path, work_dir: Path, assets_dir: Path, log: BuildL
             log.info(f"{model.event.name}: {len(model.sessions)} sessions, {len(model.speakers)} "
                      f"speakers, {len(model.tracks)} tracks, {len(model.rooms)} rooms, "
                      f"{len(model.sponsors)} sponsors")
+            if left_out := normalized.left_out.summary():
+                log.info(left_out)
         with log.step("images"):
             run.make_dir(assets_dir)
             images_dir = assets_dir / "images"

@@ -30,11 +30,11 @@ from build_runner.generate.pipeline import (
 from build_runner.generate.source import load_event
 from build_runner.generate.webapp import parse_data_js
 from build_runner.logs import STEPS, BuildLog, ListSink
+from tests.open_event_samples import SAMPLE_ZIPS, SAMPLES_DIR, published
 
 pytestmark = pytest.mark.toolchain
 
-SAMPLES_DIR = Path(__file__).parents[3] / ".." / "shared" / "samples" / "open-event"
-SAMPLES = sorted(SAMPLES_DIR.glob("*.zip"))
+SAMPLES = SAMPLE_ZIPS
 SPARK = SAMPLES_DIR / "SparkSummit17.zip"
 
 
@@ -78,12 +78,12 @@ def apksigner_schemes(apk: Path) -> dict[str, bool]:
 
 
 def test_samples_are_present() -> None:
-    assert len(SAMPLES) >= 4, f"expected the sample zips in {SAMPLES_DIR}"
+    assert SAMPLES, f"expected the sample zips in {SAMPLES_DIR}"
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
-def test_sample_becomes_a_verified_apk_with_its_sessions(generator: Generator, sample: Path,
-                                                         tmp_path: Path) -> None:
+def test_sample_becomes_a_verified_apk_with_its_public_sessions_and_speakers(
+        generator: Generator, sample: Path, tmp_path: Path) -> None:
     model = loaded_model(sample, tmp_path / "expected")
     sink = ListSink()
     out = tmp_path / "app.apk"
@@ -98,6 +98,9 @@ def test_sample_becomes_a_verified_apk_with_its_sessions(generator: Generator, s
 
     data = parse_data_js(APK(str(out)).get_file("assets/data.js").decode("utf-8"))
     assert [s["title"] for s in data["sessions"]] == [s.title for s in model.sessions]
+    expected = published(sample)
+    assert (len(data["sessions"]), len(data["speakers"])) == (expected.sessions,
+                                                               expected.speakers)
 
     steps = [r.step for r in sink.records if r.text.startswith("✓")]
     assert steps == [s for s in STEPS if s in steps]

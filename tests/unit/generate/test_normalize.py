@@ -96,21 +96,23 @@ def test_unscheduled_sessions_are_left_out() -> None:
     assert [s.id for s in model.sessions] == ["2"]
 
 
-def test_links_keep_http_fix_bare_domains_and_drop_other_schemes_with_a_warning() -> None:
-    model, warnings, _ = run({"speakers": [{
+def test_links_keep_http_and_mailto_fix_bare_domains_and_drop_other_schemes_with_a_warning(
+        ) -> None:
+    model, warnings, _ = run({"sessions": [session(1, speakers=[1])], "speakers": [{
         "id": 1, "name": "Ann", "website": "ann.example.org/blog", "twitter": "@ann_b",
-        "github": "javascript:alert(1)", "linkedin": "https://linkedin.com/in/ann"}]})
+        "github": "javascript:alert(1)", "linkedin": "mailto:ann@example.org"}]})
     ann = model.speakers[0]
     assert (ann.website, ann.twitter, ann.github, ann.linkedin) == (
         "https://ann.example.org/blog", "https://twitter.com/ann_b", "",
-        "https://linkedin.com/in/ann")
-    assert warnings == ['speakers[0].github: "javascript:alert(1)" is not an http(s) link; it is '
-                        "left out (use a full address starting with https://)"]
+        "mailto:ann@example.org")
+    assert warnings == ['speakers[0].github: "javascript:alert(1)" is not an http(s) or mailto: '
+                        "link; it is left out (use a full address starting with https://)"]
 
 
 def test_a_track_color_that_is_not_a_color_falls_back_with_a_warning() -> None:
     model, warnings, _ = run({"tracks": [{"id": 1, "name": "A", "color": "red;}body{"},
-                                         {"id": 2, "name": "B", "color": "#C62828"}]})
+                                         {"id": 2, "name": "B", "color": "#C62828"}],
+                              "sessions": [session(1, track=1), session(2, track=2)]})
     assert [t.color for t in model.tracks] == ["#607d8b", "#C62828"]
     assert warnings == ['tracks[0].color: "red;}body{" is not a color; the default is used (use a '
                         "hex color such as #2E7D32)"]
