@@ -159,7 +159,7 @@ def iso(moment: datetime, tz: tzinfo) -> str:
     return localize(moment, tz).isoformat(timespec="seconds")
 
 
-_TAG = re.compile(r"<\s*/?\s*[A-Za-z][^<>]*>|<!--")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!--")
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});?")
 _DOUBLE_ENTITY = re.compile(r"&amp;((?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});)")
 # ``&amp;amp;amp;`` is as deep as real exports go; a bound keeps hostile input cheap.
