@@ -107,9 +107,18 @@ def validate_version(code: int | None, name: str | None) -> None:
         )
 
 
+def is_noncharacter(ch: str) -> bool:
+    """U+FDD0–U+FDEF, U+xFFFE and U+xFFFF, and lone surrogates: not text, and not allowed in
+    the XML aapt reads."""
+    code = ord(ch)
+    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE or 0xD800 <= code <= 0xDFFF
+
+
 def clean_label(text: str) -> str:
-    """The label shown under the icon: control characters removed, trimmed, at most LABEL_MAX."""
-    kept = "".join(ch if ch in "\n\t" or unicodedata.category(ch) != "Cc" else " " for ch in text)
+    """The label shown under the icon: control characters become spaces, non-characters are
+    removed, trimmed, at most LABEL_MAX."""
+    kept = "".join(ch if ch in "\n\t" or unicodedata.category(ch) != "Cc" else " "
+                   for ch in text if not is_noncharacter(ch))
     return kept.strip()[:LABEL_MAX].strip()
 
 

@@ -70,7 +70,8 @@ def aapt_escape(text: str) -> str:
     """Escape ``text`` so aapt stores it unchanged as a string resource (before XML escaping).
 
     aapt treats ``'`` and ``"`` as quoting, ``\\`` as an escape, a leading ``@`` or ``?`` as a
-    reference, and collapses runs of whitespace; all of these are escaped away.
+    reference, and collapses runs of whitespace; all of these are escaped away. ``%`` needs no
+    escape: :func:`strings_xml` marks the string ``formatted="false"``.
     """
     out: list[str] = []
     previous = ""
@@ -94,10 +95,15 @@ def aapt_escape(text: str) -> str:
 
 
 def strings_xml(label: str) -> str:
-    """``res/values/strings.xml`` with ``app_name`` set to ``label`` exactly."""
+    """``res/values/strings.xml`` with ``app_name`` set to ``label`` exactly.
+
+    ``formatted="false"``: a label is never a format string, so aapt must not read ``50% off,
+    20% discount`` or ``%s %d`` as substitutions (it refuses several non-positional ones).
+    """
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n<resources>\n'
-        f'    <string name="app_name">{escape(aapt_escape(label))}</string>\n</resources>\n'
+        f'    <string name="app_name" formatted="false">{escape(aapt_escape(label))}</string>\n'
+        '</resources>\n'
     )
 
 

@@ -75,6 +75,15 @@ def build(generator: Generator, out: Path,
     return result, sink
 
 
+@pytest.mark.parametrize(("label", "shown"), [("a\ufffeb", "ab"), ("x\uffff\ufdd0y", "xy"),
+                                              ("Camp\x85 2024\x00", "Camp  2024")])
+def test_label_without_its_non_characters_and_controls_reaches_the_app(
+        generator: Generator, tmp_path: Path, label: str, shown: str) -> None:
+    result, _ = build(generator, tmp_path / "app.apk", GenerateOptions(app_name=label))
+    assert result.label == shown
+    assert badging(tmp_path / "app.apk").label == shown
+
+
 def test_nasty_label_reads_back_exactly_and_the_apk_verifies(generator: Generator,
                                                              tmp_path: Path) -> None:
     result, _ = build(generator, tmp_path / "app.apk")
@@ -90,7 +99,9 @@ def test_nasty_label_reads_back_exactly_and_the_apk_verifies(generator: Generato
 
 @pytest.mark.parametrize("label", ["@string/other", "?attr/x", "two\nlines", "  spaced   out ",
                                    "back\\slash \\n not a newline", "it's \"quoted\"",
-                                   "Zürich 東京 🎉🎉"])
+                                   "Zürich 東京 🎉🎉", "FOSS Sale: 50% off, 20% discount",
+                                   "%s %d", "%1$s and %2$d", "100%", "%", "@", "?", "'", '"',
+                                   "<b>bold</b> &amp; <i>", "#hashtag", "\u202eRTL override"])
 def test_label_reaches_the_app_unchanged(generator: Generator, tmp_path: Path,
                                          label: str) -> None:
     result, _ = build(generator, tmp_path / "app.apk", GenerateOptions(app_name=label))
