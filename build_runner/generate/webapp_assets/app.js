@@ -48,6 +48,8 @@
   var fmt = model.fmt;
   var dayKey = model.dayKey;
   var timeRange = model.timeRange;
+  var commonZone = model.commonZone;
+  var isPlaceholder = model.isPlaceholder;
   var stars = EventApp.createStarStore(ev.id);
 
   // ---------------------------------------------------------------- starred sessions
@@ -84,10 +86,14 @@
     return track ? safeColor(track.color) : null;
   }
 
-  function sessionCard(session) {
+  /**
+   * A session in a list. ``withZone``: its time carries the zone label (lists across DST);
+   * ``underTba``: it is under a "Time to be announced" heading, which says it already.
+   */
+  function sessionCard(session, withZone, underTba) {
     var track = tracks.get(str(session.track_id));
     var room = rooms.get(str(session.room_id));
-    var meta = [timeRange(session)];
+    var meta = [underTba ? '' : timeRange(session, withZone)];
     if (room) meta.push(room.name);
     var people = speakersOf(session).map(function (p) { return p.name; }).join(', ');
     var color = trackColor(track);
@@ -109,21 +115,33 @@
     return card;
   }
 
-  /** Sessions under headings: their start times, or their days when ``withDays``. */
+  /**
+   * Sessions under headings: their start times (a day's placeholders last, under "Time to be
+   * announced"), or their days when ``withDays``. The zone label is said once: above a list of
+   * start times whose times all have the same one (else on each time heading), after each day
+   * heading (else, on a day with a DST change, on each card).
+   */
   function sessionList(list, withDays) {
     var box = el('div');
-    var lastHeading = null;
-    var ul = null;
+    var groups = [];
     list.forEach(function (s) {
       var heading = withDays
         ? dayLabels[dayKey(s.starts_at)] || 'Unscheduled'
-        : fmt('time', s.starts_at) || 'Time to be announced';
-      if (heading !== lastHeading) {
-        box.appendChild(el('h3', { text: heading }));
-        ul = box.appendChild(el('ul', { class: 'cards' }));
-        lastHeading = heading;
-      }
-      ul.appendChild(sessionCard(s));
+        : isPlaceholder(s) ? model.TBA : fmt('time', s.starts_at) || 'Unscheduled';
+      var last = groups[groups.length - 1];
+      if (!last || last.heading !== heading) groups.push(last = { heading: heading, items: [] });
+      last.items.push(s);
+    });
+    var listZone = withDays ? '' : commonZone(list);
+    if (listZone) box.appendChild(el('p', { class: 'zone-note', text: 'Times in ' + listZone }));
+    groups.forEach(function (g) {
+      var tba = !withDays && isPlaceholder(g.items[0]);
+      var zone = withDays ? commonZone(g.items) : (listZone || tba ? '' : model.zoneLabel(g.items[0].starts_at));
+      var heading = g.heading + (zone && !listZone ? (withDays ? ' · ' : ' ') + zone : '');
+      box.appendChild(el('h3', { text: heading }));
+      box.appendChild(el('ul', { class: 'cards' }, g.items.map(function (s) {
+        return sessionCard(s, withDays && !zone, tba);
+      })));
     });
     return box;
   }
@@ -157,6 +175,14 @@
         ])
       ])
     ]);
+  }
+
+  /** "Floor 2", "Ground floor" for 0, '' when the room's floor is unknown (null). */
+  function floorLabel(room) {
+    var floor = room ? room.floor : null;
+    if (typeof floor === 'string' && /^-?\d+$/.test(floor.trim())) floor = parseInt(floor, 10);
+    if (typeof floor !== 'number' || !isFinite(floor)) return '';
+    return floor === 0 ? 'Ground floor' : 'Floor ' + floor;
   }
 
   function empty(text, link) {
@@ -263,9 +289,12 @@
         badge.style.color = 'var(--text)';
       }
     }
+    var floor = floorLabel(room);
     var facts = el('ul', { class: 'facts' }, [
-      el('li', { text: [fmt('day', s.starts_at), timeRange(s)].filter(Boolean).join(' · ') }),
-      room ? el('li', null, [el('a', { href: route('room', room.id), text: str(room.name) })]) : null,
+      el('li', { text: [fmt('day', s.starts_at), timeRange(s, true)].filter(Boolean).join(' · ') }),
+      room ? el('li', null, [
+        el('a', { href: route('room', room.id), text: str(room.name) }), floor ? ' · ' + floor : null
+      ]) : null,
       [type && type.name, s.level, s.language].filter(Boolean).length
         ? el('li', { text: [type && type.name, s.level, s.language].filter(Boolean).join(' · ') }) : null
     ]);
@@ -310,7 +339,7 @@
     if (!p) return notFound('Speaker');
     var sub = [str(p.position), str(p.organisation)].filter(Boolean).join(', ');
     var links = el('div', { class: 'links' }, [
-      externalLink(p.website, 'Website'),
+      externalLink(p.website, /^\s*mailto:/i.test(str(p.website)) ? 'Email' : 'Website'),
       externalLink(socialUrl(p.twitter, 'https://twitter.com/'), 'Twitter'),
       externalLink(socialUrl(p.linkedin, 'https://www.linkedin.com/in/'), 'LinkedIn'),
       externalLink(socialUrl(p.github, 'https://github.com/'), 'GitHub')
@@ -370,7 +399,7 @@
     if (!list.length) return page('Rooms', [empty('This event has no rooms.')], true);
     return page('Rooms', [el('ul', { class: 'rows' }, list.map(function (r) {
       var n = sessions.filter(function (s) { return str(s.room_id) === str(r.id); }).length;
-      var sub = [r.floor !== null && r.floor !== undefined ? 'Floor ' + r.floor : '', countLabel(n)];
+      var sub = [floorLabel(r), countLabel(n)];
       return el('li', null, [el('a', { class: 'row', href: route('room', r.id) }, [
         el('span', { class: 'row-text' }, [
           el('span', { class: 'row-title', text: str(r.name) }),
@@ -384,7 +413,11 @@
     var r = rooms.get(id);
     if (!r) return notFound('Room');
     var list = sessions.filter(function (s) { return str(s.room_id) === id; });
-    return page(str(r.name), [list.length ? sessionList(list, true) : empty('No sessions in this room yet.')], true);
+    var floor = floorLabel(r);
+    return page(str(r.name), [
+      floor ? el('p', { class: 'page-note', text: floor }) : null,
+      list.length ? sessionList(list, true) : empty('No sessions in this room yet.')
+    ], true);
   }
 
   function viewSponsors() {

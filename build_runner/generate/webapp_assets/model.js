@@ -2,16 +2,30 @@
  * apkgen event app, part 2 of 3: the event data indexed, times in the event's timezone,
  * and the starred sessions kept in localStorage. No DOM here.
  *
- * Times: Intl.DateTimeFormat with timeZone = event.timezone when the WebView knows the zone,
- * else each ISO time is shown at its own UTC offset. Exposes window.EventApp.createModel(data)
- * and window.EventApp.createStarStore(eventId).
+ * Times: each ISO time becomes its "wall time" (the clock on the venue's wall) and the UTC
+ * offset that goes with it: from Intl with timeZone = event.timezone when the WebView knows
+ * the zone, else the offset written in the ISO time itself. Times are shown with a label of
+ * that offset ("GMT+8", "GMT-7", "GMT+5:30", "GMT"), so the label is right across a DST
+ * change and for events whose zone is only known from their offsets.
+ * A session's ends_at may be "" (the export had an end before the start): it has a start only.
+ * A session that starts and ends at midnight is a placeholder: its time is to be announced.
+ * Exposes window.EventApp.createModel(data) and window.EventApp.createStarStore(eventId).
  */
 (function (EventApp) {
   'use strict';
 
   var str = EventApp.safe.str;
+  var TBA = 'Time to be announced';
 
-  /** The times of one event: formatting and day keys in its timezone. */
+  /** "GMT", "GMT+8", "GMT-7", "GMT+5:30" for an offset in minutes east of UTC. */
+  function offsetLabel(minutes) {
+    if (!minutes) return 'GMT';
+    var abs = Math.abs(minutes);
+    var mins = abs % 60;
+    return 'GMT' + (minutes < 0 ? '-' : '+') + Math.floor(abs / 60) + (mins ? ':' + (mins < 10 ? '0' : '') + mins : '');
+  }
+
+  /** The times of one event: formatting, day keys and zone labels in its timezone. */
   function createClock(timezone) {
     function timezoneWorks(tz) {
       try {
@@ -24,21 +38,24 @@
 
     // The event's IANA zone when the WebView knows it; else each time's own UTC offset.
     var ZONE = timezone && timezoneWorks(timezone) ? timezone : null;
+    var zoneParts = ZONE ? new Intl.DateTimeFormat('en-US', {
+      timeZone: ZONE, hour12: false, year: 'numeric', month: 'numeric', day: 'numeric',
+      hour: 'numeric', minute: 'numeric', second: 'numeric'
+    }) : null;
     var formatters = {};
 
-    function formatter(kind, zone) {
-      var key = kind + '|' + zone;
-      if (!formatters[key]) {
+    // Wall times are formatted as UTC: their clock fields already are the venue's.
+    function formatter(kind) {
+      if (!formatters[kind]) {
         var options = {
           day: { weekday: 'short', month: 'short', day: 'numeric' },
           longday: { weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' },
-          time: { hour: 'numeric', minute: '2-digit' },
-          key: { year: 'numeric', month: '2-digit', day: '2-digit' }
+          time: { hour: 'numeric', minute: '2-digit' }
         }[kind];
-        options.timeZone = zone;
-        formatters[key] = new Intl.DateTimeFormat(kind === 'key' ? 'en-US' : undefined, options);
+        options.timeZone = 'UTC';
+        formatters[kind] = new Intl.DateTimeFormat(undefined, options);
       }
-      return formatters[key];
+      return formatters[kind];
     }
 
     /** The offset of an ISO 8601 time in minutes east of UTC (0 for Z or none). */
@@ -47,42 +64,108 @@
       return match ? (match[1] === '-' ? -1 : 1) * (parseInt(match[2], 10) * 60 + parseInt(match[3], 10)) : 0;
     }
 
-    /** {date, zone} to format an ISO time in the event's zone, or null if it is not a time. */
-    function zoned(iso) {
+    /** The offset of ZONE at an instant, in minutes east of UTC. */
+    function zoneOffset(ms) {
+      var parts = {};
+      zoneParts.formatToParts(new Date(ms)).forEach(function (p) { parts[p.type] = p.value; });
+      var wall = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour % 24, +parts.minute, +parts.second);
+      return Math.round((wall - Math.floor(ms / 1000) * 1000) / 60000);
+    }
+
+    var cache = new Map();
+    /** {ms, offset, wall} of an ISO time (wall: a Date whose UTC fields are the local clock). */
+    function moment(iso) {
       var text = str(iso);
-      var ms = Date.parse(text);
-      if (!text || isNaN(ms)) return null;
-      if (ZONE) return { date: new Date(ms), zone: ZONE };
-      return { date: new Date(ms + isoOffset(text) * 60000), zone: 'UTC' };
+      if (cache.has(text)) return cache.get(text);
+      var ms = text ? Date.parse(text) : NaN;
+      var result = null;
+      if (!isNaN(ms)) {
+        var offset = ZONE ? zoneOffset(ms) : isoOffset(text);
+        result = { ms: ms, offset: offset, wall: new Date(ms + offset * 60000) };
+      }
+      cache.set(text, result);
+      return result;
     }
 
     function fmt(kind, iso) {
-      var z = zoned(iso);
-      return z ? formatter(kind, z.zone).format(z.date) : '';
+      var m = moment(iso);
+      return m ? formatter(kind).format(m.wall) : '';
+    }
+
+    /** The zone label of an ISO time ("GMT-7"), '' when it is not a time. */
+    function zoneLabel(iso) {
+      var m = moment(iso);
+      return m ? offsetLabel(m.offset) : '';
+    }
+
+    function pad(n) {
+      return (n < 10 ? '0' : '') + n;
     }
 
     /** YYYY-MM-DD of an ISO time in the event's zone ('' when it is not a time). */
     function dayKey(iso) {
-      var z = zoned(iso);
-      if (!z) return '';
-      var parts = {};
-      formatter('key', z.zone).formatToParts(z.date).forEach(function (p) { parts[p.type] = p.value; });
-      return parts.year + '-' + parts.month + '-' + parts.day;
-    }
-
-    function timeRange(session) {
-      var start = fmt('time', session.starts_at);
-      var end = fmt('time', session.ends_at);
-      // Exports without times give sessions the same start and end: show one time then.
-      return start && end && session.ends_at !== session.starts_at ? start + ' – ' + end : start;
+      var m = moment(iso);
+      if (!m) return '';
+      return m.wall.getUTCFullYear() + '-' + pad(m.wall.getUTCMonth() + 1) + '-' + pad(m.wall.getUTCDate());
     }
 
     function epoch(iso) {
-      var ms = Date.parse(str(iso));
-      return isNaN(ms) ? Infinity : ms;
+      var m = moment(iso);
+      return m ? m.ms : Infinity;
     }
 
-    return { fmt: fmt, dayKey: dayKey, timeRange: timeRange, epoch: epoch };
+    /** Whether the session has an end after its start ('' and an end at the start do not). */
+    function hasEnd(session) {
+      var start = moment(session.starts_at);
+      var end = moment(session.ends_at);
+      return !!(start && end && end.ms > start.ms);
+    }
+
+    /** A zero-length session at midnight: real exports' placeholder for "no time yet". */
+    function isPlaceholder(session) {
+      var start = moment(session.starts_at);
+      var end = moment(session.ends_at);
+      return !!(start && end && start.ms === end.ms && start.wall.getTime() % 86400000 === 0);
+    }
+
+    /**
+     * "9:00 AM – 9:45 AM", the start alone when there is no end, with the zone label when
+     * ``withZone`` (and always on both ends when a DST change falls inside the session).
+     */
+    function timeRange(session, withZone) {
+      if (isPlaceholder(session)) return TBA;
+      var start = fmt('time', session.starts_at);
+      if (!start) return '';
+      var startZone = zoneLabel(session.starts_at);
+      if (!hasEnd(session)) return withZone ? start + ' ' + startZone : start;
+      var end = fmt('time', session.ends_at);
+      var endZone = zoneLabel(session.ends_at);
+      if (endZone !== startZone) return start + ' ' + startZone + ' – ' + end + ' ' + endZone;
+      return start + ' – ' + end + (withZone ? ' ' + endZone : '');
+    }
+
+    /** The one zone label of all these sessions' times, or '' when they differ (DST). */
+    function commonZone(sessions) {
+      var labels = {};
+      sessions.forEach(function (s) {
+        if (isPlaceholder(s)) return;
+        [s.starts_at, hasEnd(s) ? s.ends_at : ''].forEach(function (iso) {
+          var label = zoneLabel(iso);
+          if (label) labels[label] = true;
+        });
+      });
+      var found = Object.keys(labels);
+      return found.length === 1 ? found[0] : '';
+    }
+
+    return {
+      fmt: fmt, dayKey: dayKey, timeRange: timeRange, epoch: epoch, hasEnd: hasEnd,
+      isPlaceholder: isPlaceholder, zoneLabel: zoneLabel, commonZone: commonZone
+    };
+  }
+
+  function compare(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
   }
 
   /** The event data with lookups by id, sessions in time order, and the days they fall on. */
@@ -102,10 +185,16 @@
     var rooms = index(data.rooms);
     var speakers = index(data.speakers);
     var sessionTypes = index(data.session_types);
-    var sessions = (data.sessions || []).slice().sort(function (a, b) {
-      return (epoch(a.starts_at) - epoch(b.starts_at)) || (epoch(a.ends_at) - epoch(b.ends_at)) ||
-        str(a.title).localeCompare(str(b.title));
-    });
+    // By day, a day's placeholders after its timed sessions, then start, end and title.
+    var sessions = (data.sessions || []).map(function (s) {
+      var day = dayKey(s.starts_at);
+      var start = epoch(s.starts_at);
+      return { s: s, day: day || '\uffff', tba: clock.isPlaceholder(s) ? 1 : 0, start: start,
+        end: clock.hasEnd(s) ? epoch(s.ends_at) : start, title: str(s.title) };
+    }).sort(function (a, b) {
+      return compare(a.day, b.day) || a.tba - b.tba || compare(a.start, b.start) ||
+        compare(a.end, b.end) || a.title.localeCompare(b.title);
+    }).map(function (k) { return k.s; });
     var sessionsById = index(sessions);
     var sessionsBySpeaker = new Map();
     sessions.forEach(function (s) {
@@ -135,7 +224,8 @@
       tracks: tracks, rooms: rooms, speakers: speakers, sessionTypes: sessionTypes,
       sessions: sessions, sessionsById: sessionsById, sessionsBySpeaker: sessionsBySpeaker,
       days: days, dayLabels: dayLabels, speakersOf: speakersOf,
-      fmt: fmt, dayKey: dayKey, timeRange: clock.timeRange
+      fmt: fmt, dayKey: dayKey, timeRange: clock.timeRange, zoneLabel: clock.zoneLabel,
+      commonZone: clock.commonZone, isPlaceholder: clock.isPlaceholder, TBA: TBA
     };
   }
 

@@ -1,7 +1,8 @@
 """Real Open Event data in the web app, in headless Chromium opened from file:// (issue #13).
 
-Markdown bios and abstracts rendered through a safe subset; mailto: links; entities decoded
-once. The models are built here with ``EventModel`` directly.
+Times with their zone label ("GMT+8"), right across a DST change; sessions without an end
+and midnight placeholders; room floors; Markdown bios and abstracts rendered through a safe
+subset; mailto: links; entities decoded once. The models are built with ``EventModel``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect
 from build_runner.generate.model import (
     Event,
     EventModel,
+    Link,
+    Room,
+    Session,
+    Speaker,
+    Track,
 )
 from build_runner.generate.webapp import write_webapp
 
@@ -67,6 +73,151 @@ def event(timezone: str = BERLIN, **fields: Any) -> Event:
         timezone=timezone,
         **fields,
     )
+
+
+def app(tmp_path: Path, **parts: Any) -> Path:
+    """Writes the web app of an event made of ``parts`` (EventModel fields) into tmp_path."""
+    parts.setdefault("event", event())
+    write_webapp(EventModel(**parts), tmp_path)
+    return tmp_path
+
+
+# ---------------------------------------------------------------- times
+
+
+@pytest.mark.parametrize(
+    ("timezone", "offset", "label"),
+    [
+        ("Asia/Singapore", "+08:00", "GMT+8"),
+        ("America/Los_Angeles", "-07:00", "GMT-7"),
+        ("Asia/Kolkata", "+05:30", "GMT+5:30"),
+        ("UTC", "+00:00", "GMT"),
+        ("Not/AZone", "-03:00", "GMT-3"),  # a zone the WebView lacks: the offset tells
+    ],
+)
+def test_times_carry_the_zone_label_of_their_offset(
+    phone: Page, tmp_path: Path, timezone: str, offset: str, label: str
+) -> None:
+    talk = Session("1", "Talk", f"2026-06-10T09:00:00{offset}", f"2026-06-10T09:30:00{offset}")
+    open_app(phone, app(tmp_path, event=event(timezone), sessions=(talk,)))
+    expect(phone.locator(".zone-note")).to_have_text(f"Times in {label}")
+    expect(phone.locator("#main h3")).to_have_text(["9:00 AM"])
+    expect(phone.locator(".card-meta").first).to_have_text("9:00 AM – 9:30 AM")
+    phone.get_by_role("link", name="Talk").click()
+    expect(phone.locator(".facts li").first).to_have_text(
+        f"Wed, Jun 10 · 9:00 AM – 9:30 AM {label}"
+    )
+
+
+# Europe/Berlin moves from GMT+1 to GMT+2 at 2:00 on Sunday 29 March 2026.
+DST_SESSIONS = (
+    Session(
+        "sat",
+        "Saturday talk",
+        "2026-03-28T09:00:00+01:00",
+        "2026-03-28T09:45:00+01:00",
+        speaker_ids=("s1",),
+    ),
+    Session(
+        "night",
+        "Night hack",
+        "2026-03-29T01:30:00+01:00",
+        "2026-03-29T03:30:00+02:00",
+        speaker_ids=("s1",),
+    ),
+    Session(
+        "sun",
+        "Sunday talk",
+        "2026-03-29T09:00:00+02:00",
+        "2026-03-29T10:00:00+02:00",
+        speaker_ids=("s1",),
+    ),
+)
+
+
+def test_zone_labels_follow_a_dst_change_within_a_day(phone: Page, tmp_path: Path) -> None:
+    assets = app(tmp_path, sessions=DST_SESSIONS, speakers=(Speaker("s1", "Ada"),))
+    open_app(phone, assets, "#/schedule?day=2026-03-29")
+    expect(phone.locator(".zone-note")).to_have_count(0)
+    expect(phone.locator("#main h3")).to_have_text(["1:30 AM GMT+1", "9:00 AM GMT+2"])
+    expect(phone.locator(".card-meta").first).to_have_text("1:30 AM GMT+1 – 3:30 AM GMT+2")
+    open_app(phone, assets, "#/speaker/s1")
+    expect(phone.locator("#main h3")).to_have_text(
+        ["Sessions", "Sat, Mar 28 · GMT+1", "Sun, Mar 29"]
+    )
+    expect(phone.locator(".card-meta")).to_have_text(
+        ["9:00 AM – 9:45 AM", "1:30 AM GMT+1 – 3:30 AM GMT+2", "9:00 AM – 10:00 AM GMT+2"]
+    )
+
+
+def test_a_session_without_an_end_shows_its_start_only(phone: Page, tmp_path: Path) -> None:
+    sessions = (
+        Session("late", "Later talk", "2026-03-28T11:30:00+01:00", "2026-03-28T12:00:00+01:00"),
+        Session("open", "Open end", "2026-03-28T11:00:00+01:00", "", room_id="r2"),
+        Session("first", "First talk", "2026-03-28T09:00:00+01:00", "2026-03-28T09:30:00+01:00"),
+    )
+    assets = app(tmp_path, sessions=sessions, rooms=(Room("r2", "Room 2"),))
+    open_app(phone, assets)
+    expect(phone.locator(".card-title")).to_have_text(["First talk", "Open end", "Later talk"])
+    expect(phone.locator(".card-meta").nth(1)).to_have_text("11:00 AM · Room 2")
+    phone.get_by_role("button", name="Star Open end").click()
+    phone.locator(".tab[data-tab=starred]").click()
+    expect(phone.locator("#main h3")).to_have_text(["Sat, Mar 28 · GMT+1"])
+    expect(phone.locator(".card-meta").first).to_have_text("11:00 AM · Room 2")
+    phone.get_by_role("link", name="Open end").click()
+    expect(phone.locator(".facts li").first).to_have_text("Sat, Mar 28 · 11:00 AM GMT+1")
+    open_app(phone, assets, "#/search?q=open")
+    expect(phone.locator(".card-title")).to_have_text(["Open end"])
+
+
+def test_midnight_placeholders_are_listed_last_as_time_to_be_announced(
+    phone: Page, tmp_path: Path
+) -> None:
+    midnight = "2026-03-28T00:00:00+01:00"
+    sessions = (
+        Session("tba", "Lightning talks", midnight, midnight, room_id="hall"),
+        Session("talk", "Keynote", "2026-03-28T09:00:00+01:00", "2026-03-28T10:00:00+01:00"),
+        Session("noon", "Lunch", "2026-03-28T12:00:00+01:00", "2026-03-28T12:00:00+01:00"),
+    )
+    assets = app(tmp_path, sessions=sessions, rooms=(Room("hall", "Main hall"),))
+    open_app(phone, assets)
+    expect(phone.locator("#main h3")).to_have_text(["9:00 AM", "12:00 PM", "Time to be announced"])
+    expect(phone.locator(".card-title")).to_have_text(["Keynote", "Lunch", "Lightning talks"])
+    expect(phone.locator(".card-meta")).to_have_text(
+        ["9:00 AM – 10:00 AM", "12:00 PM", "Main hall"]
+    )
+    phone.get_by_role("link", name="Lightning talks").click()
+    expect(phone.locator(".facts li").first).to_have_text("Sat, Mar 28 · Time to be announced")
+
+
+# ---------------------------------------------------------------- rooms
+
+
+def test_a_rooms_floor_is_shown_when_known_and_0_is_the_ground_floor(
+    phone: Page, tmp_path: Path
+) -> None:
+    rooms = (Room("g", "Hall", floor=0), Room("u", "Lab", floor=2), Room("n", "Annex"))
+    sessions = tuple(
+        Session(
+            r.id,
+            f"Talk in {r.name}",
+            "2026-03-28T09:00:00+01:00",
+            "2026-03-28T10:00:00+01:00",
+            room_id=r.id,
+        )
+        for r in rooms
+    )
+    assets = app(tmp_path, rooms=rooms, sessions=sessions)
+    open_app(phone, assets, "#/session/g")
+    expect(phone.locator(".facts li").nth(1)).to_have_text("Hall · Ground floor")
+    open_app(phone, assets, "#/session/n")
+    expect(phone.locator(".facts li").nth(1)).to_have_text("Annex")
+    open_app(phone, assets, "#/rooms")
+    expect(phone.locator(".row-sub")).to_have_text(
+        ["Ground floor · 1 session", "Floor 2 · 1 session", "1 session"]
+    )
+    open_app(phone, assets, "#/room/u")
+    expect(phone.locator(".page-note")).to_have_text("Floor 2")
 
 
 # ---------------------------------------------------------------- rich text
@@ -211,3 +362,68 @@ def test_html_rich_text_keeps_mailto_links_without_a_new_window(
         "t => EventApp.safe.richText(t).querySelector('a').getAttribute('target')", html
     )
     assert target is None
+
+
+# ---------------------------------------------------------------- whole pages
+
+
+def test_speaker_page_shows_a_markdown_bio_and_a_mailto_website(
+    phone: Page, tmp_path: Path
+) -> None:
+    bio = (
+        "**Tony** founded [District Data Labs](https://www.districtdatalabs.com).\n\n"
+        "Talks:\n- Text analytics\n- Data products"
+    )
+    speakers = (Speaker("s1", "Tony Ojeda", long_biography=bio, website="mailto:tony@example.org"),)
+    open_app(phone, app(tmp_path, speakers=speakers), "#/speaker/s1")
+    rich = phone.locator("section.detail .rich")
+    expect(rich.locator("strong")).to_have_text("Tony")
+    expect(rich.get_by_role("link", name="District Data Labs")).to_have_attribute(
+        "href", "https://www.districtdatalabs.com/"
+    )
+    expect(rich.locator("li")).to_have_text(["Text analytics", "Data products"])
+    expect(phone.get_by_role("link", name="Email")).to_have_attribute(
+        "href", "mailto:tony@example.org"
+    )
+
+
+def test_mailto_links_of_the_model_are_links(phone: Page, tmp_path: Path) -> None:
+    sessions = (
+        Session(
+            "1",
+            "Workshop",
+            "2026-03-28T09:00:00+01:00",
+            "2026-03-28T10:00:00+01:00",
+            signup_url="mailto:signup@example.org",
+            video_url="javascript:alert(1)",
+        ),
+    )
+    links = (Link("Write to us", "mailto:team@example.org"), Link("Bad", "mailto:"))
+    assets = app(tmp_path, event=event(links=links), sessions=sessions)
+    open_app(phone, assets, "#/about")
+    expect(phone.get_by_role("link", name="Write to us")).to_have_attribute(
+        "href", "mailto:team@example.org"
+    )
+    expect(phone.get_by_role("link", name="Bad")).to_have_count(0)
+    open_app(phone, assets, "#/session/1")
+    expect(phone.get_by_role("link", name="Sign up")).to_have_attribute(
+        "href", "mailto:signup@example.org"
+    )
+    expect(phone.get_by_role("link", name="Video")).to_have_count(0)
+
+
+def test_decoded_entities_in_plain_fields_show_literally(phone: Page, tmp_path: Path) -> None:
+    sessions = (
+        Session(
+            "1",
+            "Fish & Chips <b>not bold</b> &amp;",
+            "2026-03-28T09:00:00+01:00",
+            "2026-03-28T10:00:00+01:00",
+            track_id="t1",
+        ),
+    )
+    tracks = (Track("t1", "Q&A"),)
+    open_app(phone, app(tmp_path, sessions=sessions, tracks=tracks))
+    expect(phone.locator(".card-title")).to_have_text("Fish & Chips <b>not bold</b> &amp;")
+    expect(phone.locator(".card-meta").nth(1)).to_have_text("Q&A")
+    assert phone.locator(".card b").count() == 0
