@@ -40,6 +40,8 @@ _WITHOUT: dict[str, str] = {
 }
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 JPEG_QUALITY = 85
+# The longest file or folder name a file system holds (NAME_MAX), in bytes.
+MAX_NAME_BYTES = 255
 
 
 class ImageRejected(ApkgenError):
@@ -137,14 +139,20 @@ class _Reader:
         parts = safe_parts(path.lstrip("/\\"))  # "/images/logo.jpg" is the upload's root
         if isinstance(parts, str) or not parts:
             raise ImageRejected("is not a path inside the upload")
+        if any(len(part.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES for part in parts):
+            raise ImageRejected(f"has a folder or file name longer than {MAX_NAME_BYTES} bytes, "
+                                "which no file in the upload can have")
         target = self._root.joinpath(*parts)
-        if not target.resolve().is_relative_to(self._root) or not target.is_file():
-            raise ImageRejected("is not in the upload")
-        size = target.stat().st_size
-        if size > cap:
-            raise ImageRejected(f"is {human_size(size)}, more than the {human_size(cap)} "
-                                "allowed for an image")
-        return target.read_bytes()
+        try:
+            if not target.resolve().is_relative_to(self._root) or not target.is_file():
+                raise ImageRejected("is not in the upload")
+            size = target.stat().st_size
+            if size > cap:
+                raise ImageRejected(f"is {human_size(size)}, more than the {human_size(cap)} "
+                                    "allowed for an image")
+            return target.read_bytes()
+        except OSError as exc:
+            raise ImageRejected(f"cannot be read from the upload ({exc.strerror})") from exc
 
 
 def _file_name(entity_id: str, taken: set[str]) -> str:

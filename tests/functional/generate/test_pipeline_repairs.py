@@ -274,3 +274,14 @@ def test_an_export_without_an_event_file_is_refused(generator: Generator, tmp_pa
         archive.writestr("sessions", json.dumps([talk(1)]))
     with pytest.raises(InputError, match="event: the file is missing from the upload"):
         generator.generate(path, tmp_path / "app.apk", GenerateOptions(), BuildLog())
+
+
+def test_an_image_path_with_an_over_long_name_is_a_warning_and_the_build_goes_on(
+        generator: Generator, tmp_path: Path) -> None:
+    long_path = "/images/speakers/" + "é" * 200 + ".jpg"  # 400 bytes: more than NAME_MAX
+    built = build(generator, tmp_path, {
+        "speakers": [{"id": 1, "name": "Ann", "photo-url": long_path}],
+        "sessions": [talk(1, speakers=[1])]})
+    assert built.data["speakers"][0]["photo"] is None
+    assert "has a folder or file name longer than 255 bytes" in built.warning(
+        "speakers[0].photo-url: ")
