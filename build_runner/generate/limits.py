@@ -27,8 +27,16 @@ MAX_FETCH_BYTES = 20 * MiB
 MAX_REDIRECTS = 5
 # After this many failed downloads from one host the rest of its images are skipped.
 MAX_HOST_FAILURES = 3
-# Pages of a paginated JSON:API collection followed at most.
-MAX_API_PAGES = 50
+# Reading an event from its API (every document, every page, every retry) takes at most this
+# long, in seconds of wall-clock time, however slowly the server sends.
+API_BUDGET_S = 60.0
+# Items of one API collection (sessions, speakers, ...) read at most. More is an error: the
+# app is never built from part of an event.
+MAX_API_ITEMS = 10_000
+# Tries of one API document when the server answers 5xx or 429, times out or drops the
+# connection; the pause between tries starts at API_RETRY_PAUSE_S and doubles.
+API_ATTEMPTS = 3
+API_RETRY_PAUSE_S = 0.5
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +63,9 @@ class Limits:
     fetch_timeout_s: float = FETCH_TIMEOUT_S
     max_fetch_bytes: int = MAX_FETCH_BYTES
     allow_private_hosts: bool = True
+    # The API source.
+    api_budget_s: float = API_BUDGET_S
+    max_api_items: int = MAX_API_ITEMS
 
 
 def human_size(size: int) -> str:

@@ -1,10 +1,11 @@
-"""The pure parts of fetching: address checks, API URLs, JSON:API flattening."""
+"""The pure parts of fetching: address checks, URL schemes."""
 
 from __future__ import annotations
 
 import pytest
 
-from build_runner.generate.fetch import Fetcher, FetchError, api_url, flatten_jsonapi, refusal
+from build_runner.errors import BuildCancelled
+from build_runner.generate.fetch import Fetcher, FetchError, refusal
 from build_runner.generate.limits import Limits
 
 
@@ -45,34 +46,7 @@ def test_only_http_and_https_with_a_host_are_fetched(url: str, message: str) -> 
     assert str(caught.value) == message
 
 
-@pytest.mark.parametrize(("base", "name", "url"), [
-    ("https://api.x/v1/events/7", "sessions", "https://api.x/v1/events/7/sessions"),
-    ("https://api.x/v1/events/7/", "tracks", "https://api.x/v1/events/7/tracks"),
-    ("https://api.x/v1/events/7?include=x", "speakers",
-     "https://api.x/v1/events/7/speakers?include=x"),
-    ("https://api.x/v1/events/7/", "", "https://api.x/v1/events/7"),
-])
-def test_builds_document_urls_from_the_base(base: str, name: str, url: str) -> None:
-    assert api_url(base, name) == url
-
-
-def test_flattens_json_api_collections_with_relationships_and_includes() -> None:
-    document = {
-        "data": [{"id": "1", "type": "session", "attributes": {"title": "T", "starts-at": "x"},
-                  "relationships": {
-                      "track": {"data": {"type": "track", "id": "3"}},
-                      "microlocation": {"data": None},
-                      "speakers": {"data": [{"type": "speaker", "id": "9"},
-                                            {"type": "speaker", "id": "10"}]},
-                      "session-type": {"links": {"related": "/x"}}}}],
-        "included": [{"id": "9", "type": "speaker", "attributes": {"name": "Ida"}}],
-    }
-    assert flatten_jsonapi(document) == [{
-        "title": "T", "starts-at": "x", "id": "1", "track": {"id": "3"}, "microlocation": None,
-        "speakers": [{"name": "Ida", "id": "9"}, {"id": "10"}]}]
-
-
-def test_flattens_a_single_json_api_resource_to_one_object() -> None:
-    assert flatten_jsonapi({"data": {"id": "7", "type": "event",
-                                     "attributes": {"name": "Camp"}}}) == {"name": "Camp",
-                                                                           "id": "7"}
+def test_a_cancelled_build_downloads_nothing() -> None:
+    fetcher = Fetcher(Limits(), resolver=lambda host: ["93.184.216.34"], cancelled=lambda: True)
+    with pytest.raises(BuildCancelled):
+        fetcher.get("https://example.org/logo.png")
