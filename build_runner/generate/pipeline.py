@@ -210,7 +210,8 @@ class Generator:
             work = Path(tempfile.mkdtemp(prefix="build-", dir=self.config.work_dir))
             try:
                 assets = work / "app" / "assets"
-                loaded = load_event(source, work / "input", assets, log, self.config.limits)
+                loaded = load_event(source, work / "input", assets, log, self.config.limits,
+                                    cancelled=cancelled)
                 return self._build(loaded.model, loaded.problems, loaded.logo_path, work,
                                    out_apk, options, theme, log, cancelled)
             finally:
