@@ -51,6 +51,10 @@
   var commonZone = model.commonZone;
   var isPlaceholder = model.isPlaceholder;
   var stars = EventApp.createStarStore(ev.id);
+  // Sponsors are a tab of their own when the event has any: one tap from anywhere.
+  var hasSponsorsTab = model.sponsors.length > 0;
+  document.querySelector('.tab[data-tab=sponsors]').hidden = !hasSponsorsTab;
+  var searchLink = document.getElementById('search');
 
   // ---------------------------------------------------------------- starred sessions
 
@@ -420,37 +424,27 @@
     ], true);
   }
 
+  function sponsorTile(s) {
+    var logo = safeAsset(s.logo);
+    var tile = externalLink(s.url, '', 'sponsor') || el('div', { class: 'sponsor' });
+    if (logo) tile.appendChild(el('img', { src: logo, alt: '', loading: 'lazy' }));
+    tile.appendChild(el('span', { text: str(s.name) }));
+    return tile;
+  }
+
   function viewSponsors() {
-    var list = model.sponsors.slice();
-    if (!list.length) return page('Sponsors', [empty('No sponsors yet.')], true);
-    var rank = function (level) { var n = Number(level) || 0; return n > 0 ? n : Infinity; };
-    list.sort(function (a, b) { return (rank(a.level) - rank(b.level)) || str(a.name).localeCompare(str(b.name)); });
-    var groups = [];
-    list.forEach(function (s) {
-      var last = groups[groups.length - 1];
-      if (!last || rank(last.level) !== rank(s.level)) groups.push(last = { level: s.level, items: [] });
-      last.items.push(s);
-    });
+    var groups = model.sponsorGroups;
+    var title = 'Sponsors';
+    if (!groups.length) return page(title, [empty('No sponsors yet.')], true);
     var nodes = [];
     var lastHeading = null;
     groups.forEach(function (g) {
-      var counts = {};
-      g.items.forEach(function (s) { if (s.type) counts[s.type] = (counts[s.type] || 0) + 1; });
-      var names = Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a]; });
-      var heading = names[0] || (rank(g.level) === Infinity ? 'Sponsors' : 'Level ' + g.level);
-      // Exports often give two levels the same name: one heading, the order still by level.
-      if (heading !== lastHeading) nodes.push(el('h3', { text: heading }));
-      lastHeading = heading;
-      nodes.push(el('div', { class: 'sponsors' }, g.items.map(function (s) {
-        var href = safeUrl(s.url);
-        var logo = safeAsset(s.logo);
-        var children = [logo ? el('img', { src: logo, alt: '', loading: 'lazy' }) : null, el('span', { text: str(s.name) })];
-        return href
-          ? el('a', { class: 'sponsor', href: href, target: '_blank', rel: 'noopener noreferrer' }, children)
-          : el('div', { class: 'sponsor' }, children);
-      })));
+      // One untyped group needs no heading under the page's title; untyped levels share one.
+      if (g.heading !== lastHeading && (groups.length > 1 || g.typed)) nodes.push(el('h3', { text: g.heading }));
+      lastHeading = g.heading;
+      nodes.push(el('div', { class: 'sponsors' }, g.items.map(sponsorTile)));
     });
-    return page('Sponsors', nodes, true);
+    return page(title, nodes, !hasSponsorsTab);
   }
 
   function viewAbout() {
@@ -463,8 +457,7 @@
       return externalLink(l.url, str(l.label) || 'Website');
     }).concat([externalLink(ev.ticket_url, 'Tickets')]));
     var more = [
-      ['Tracks', '#/tracks', tracks.size], ['Rooms', '#/rooms', rooms.size],
-      ['Sponsors', '#/sponsors', model.sponsors.length]
+      ['Tracks', '#/tracks', tracks.size], ['Rooms', '#/rooms', rooms.size]
     ].filter(function (item) { return item[2] > 0; });
     return page('About', [
       el('section', { class: 'detail' }, [
@@ -541,14 +534,17 @@
         results.appendChild(searchResults(input.value));
       }
     });
-    return page('Search', [el('form', { role: 'search', onsubmit: function (e) { e.preventDefault(); input.blur(); } }, [input]), results]);
+    var form = el('form', { role: 'search', onsubmit: function (e) { e.preventDefault(); input.blur(); } }, [input]);
+    // Opened from the app bar's search button: a page of its own, with a way back.
+    return page('Search', [form, results], true);
   }
 
   // ---------------------------------------------------------------- router
 
+  // The tab each page belongs to; null: the tab the user came from (sessions, search).
   var TABS = { schedule: 'schedule', starred: 'starred', speakers: 'speakers', speaker: 'speakers',
-    search: 'search', about: 'about', tracks: 'about', track: 'about', rooms: 'about', room: 'about',
-    sponsors: 'about', session: null };
+    search: null, about: 'about', tracks: 'about', track: 'about', rooms: 'about', room: 'about',
+    sponsors: hasSponsorsTab ? 'sponsors' : 'about', session: null };
   var scrollPositions = {};
   var lastTab = 'schedule';
 
@@ -591,6 +587,9 @@
     titleEl.textContent = result.title;
     document.title = result.title === APP_NAME ? APP_NAME : result.title + ' · ' + APP_NAME;
     backButton.hidden = !result.detail;
+    searchLink.hidden = r.name === 'search';
+    var searchInput = main.querySelector('.search-input');
+    if (searchInput && !searchInput.value) searchInput.focus();
     var tab = r.name in TABS ? TABS[r.name] || lastTab : 'schedule';
     lastTab = tab;
     Array.prototype.forEach.call(document.querySelectorAll('.tab'), function (a) {

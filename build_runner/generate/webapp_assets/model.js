@@ -164,6 +164,53 @@
     };
   }
 
+  // Words that name no tier: "Gold Sponsors", "Gold sponsor" and "Gold Level" are one tier.
+  // "Sponser" is how real exports (SparkSummit17) spell it next to "Sponsor".
+  var TIER_NOISE = /\b(?:sponsors?|sponsers?|sponsorship|partners?|level|tier)\b/g;
+
+  function tierKey(type) {
+    var words = str(type).toLowerCase().replace(/[\s.,:;!?()\[\]'"\u2019_-]+/g, ' ').trim();
+    return words.replace(TIER_NOISE, ' ').replace(/\s+/g, ' ').trim() ||
+      words.replace(/(\w)s\b/g, '$1');
+  }
+
+  /**
+   * Sponsors in groups, the highest level (the largest number) first: one group per type
+   * (types spelled alike are one), placed by its highest level; sponsors without a type are
+   * grouped by level. Each group: {heading, typed, items}, items by level then name. The
+   * heading is the type as most sponsors of the group spell it; untyped groups are "Sponsors"
+   * (or "Other sponsors" when other groups have a type).
+   */
+  function sponsorGroups(sponsors) {
+    var byKey = new Map();
+    (sponsors || []).forEach(function (s, i) {
+      var type = str(s.type).trim();
+      var level = Number(s.level) || 0;
+      var key = type ? 'type:' + tierKey(type) : 'level:' + level;
+      if (!byKey.has(key)) byKey.set(key, { typed: !!type, first: i, top: level, spellings: new Map(), items: [] });
+      var group = byKey.get(key);
+      group.top = Math.max(group.top, level);
+      if (type) group.spellings.set(type, (group.spellings.get(type) || 0) + 1);
+      group.items.push({ s: s, level: level });
+    });
+    var groups = Array.from(byKey.values()).sort(function (a, b) {
+      return b.top - a.top || a.first - b.first;
+    });
+    var anyTyped = groups.some(function (g) { return g.typed; });
+    return groups.map(function (g) {
+      var spellings = Array.from(g.spellings.keys()).sort(function (a, b) {
+        return g.spellings.get(b) - g.spellings.get(a) || /sponser/i.test(a) - /sponser/i.test(b);
+      });
+      return {
+        heading: spellings[0] || (anyTyped ? 'Other sponsors' : 'Sponsors'),
+        typed: g.typed,
+        items: g.items.sort(function (a, b) {
+          return b.level - a.level || str(a.s.name).localeCompare(str(b.s.name));
+        }).map(function (item) { return item.s; })
+      };
+    });
+  }
+
   function compare(a, b) {
     return a < b ? -1 : a > b ? 1 : 0;
   }
@@ -225,7 +272,8 @@
       sessions: sessions, sessionsById: sessionsById, sessionsBySpeaker: sessionsBySpeaker,
       days: days, dayLabels: dayLabels, speakersOf: speakersOf,
       fmt: fmt, dayKey: dayKey, timeRange: clock.timeRange, zoneLabel: clock.zoneLabel,
-      commonZone: clock.commonZone, isPlaceholder: clock.isPlaceholder, TBA: TBA
+      commonZone: clock.commonZone, isPlaceholder: clock.isPlaceholder, TBA: TBA,
+      sponsorGroups: sponsorGroups(data.sponsors)
     };
   }
 
@@ -275,5 +323,6 @@
   }
 
   EventApp.createModel = createModel;
+  EventApp.sponsorGroups = sponsorGroups;
   EventApp.createStarStore = createStarStore;
 })(window.EventApp = window.EventApp || {});

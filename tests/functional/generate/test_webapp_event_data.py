@@ -1,8 +1,9 @@
 """Real Open Event data in the web app, in headless Chromium opened from file:// (issue #13).
 
-Times with their zone label ("GMT+8"), right across a DST change; sessions without an end
-and midnight placeholders; room floors; Markdown bios and abstracts rendered through a safe
-subset; mailto: links; entities decoded once. The models are built with ``EventModel``.
+Sponsors by level and type, one tap from the tabs; times with their zone label ("GMT+8"),
+right across a DST change; sessions without an end and midnight placeholders; room floors;
+Markdown bios and abstracts rendered through a safe subset; mailto: links; entities decoded
+once. The models are built with ``EventModel``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from build_runner.generate.model import (
     Room,
     Session,
     Speaker,
+    Sponsor,
     Track,
 )
 from build_runner.generate.webapp import write_webapp
@@ -80,6 +82,82 @@ def app(tmp_path: Path, **parts: Any) -> Path:
     parts.setdefault("event", event())
     write_webapp(EventModel(**parts), tmp_path)
     return tmp_path
+
+
+# ---------------------------------------------------------------- sponsors
+
+
+def sponsor(sid: str, name: str, level: int, type_: str = "") -> Sponsor:
+    return Sponsor(sid, name, f"https://{sid}.example", level=level, type=type_)
+
+
+# As Droidcon17 has them: the largest level is the highest; a level can hold two types.
+DROIDCON_SPONSORS = (
+    sponsor("b1", "Zeta Bronze", 1, "Bronze sponsors"),
+    sponsor("g1", "Gamma", 3, "Gold sponsors"),
+    sponsor("s1", "Sigma", 2, "Silver sponsors"),
+    sponsor("p1", "Pi", 4, "Platinum Sponsor"),
+    sponsor("s2", "Alpha Silver", 1, "Silver sponsors"),
+    sponsor("b2", "Beta Bronze", 1, "Bronze sponsors"),
+    sponsor("g2", "Delta", 3, "Gold Sponser"),
+)
+
+
+def test_sponsors_are_one_tap_from_the_tabs_when_the_event_has_any(
+    phone: Page, tmp_path: Path
+) -> None:
+    open_app(phone, app(tmp_path / "with", sponsors=DROIDCON_SPONSORS))
+    phone.locator(".tab[data-tab=sponsors]").click()
+    expect(phone.locator("#page-title")).to_have_text("Sponsors")
+    expect(phone.locator(".tab[data-tab=sponsors]")).to_have_attribute("aria-current", "page")
+    expect(phone.locator("#back")).to_be_hidden()
+    open_app(phone, app(tmp_path / "without"))
+    expect(phone.locator(".tab[data-tab=sponsors]")).to_be_hidden()
+    expect(phone.locator(".tab:visible")).to_have_count(4)
+
+
+def test_sponsors_are_grouped_by_type_with_the_highest_level_first(
+    phone: Page, tmp_path: Path
+) -> None:
+    open_app(phone, app(tmp_path, sponsors=DROIDCON_SPONSORS), "#/sponsors")
+    # "Gold Sponser" is the same tier as "Gold sponsors"; Silver sits at its highest level.
+    expect(phone.locator("#main h3")).to_have_text(
+        ["Platinum Sponsor", "Gold sponsors", "Silver sponsors", "Bronze sponsors"]
+    )
+    expect(phone.locator(".sponsor")).to_have_text(
+        ["Pi", "Delta", "Gamma", "Sigma", "Alpha Silver", "Beta Bronze", "Zeta Bronze"]
+    )
+    expect(phone.get_by_role("link", name="Pi")).to_have_attribute("href", "https://p1.example/")
+
+
+def test_sponsors_without_a_type_are_grouped_by_level_under_one_plain_heading(
+    phone: Page, tmp_path: Path
+) -> None:
+    sponsors = (
+        sponsor("a", "Low", 1),
+        sponsor("b", "High", 5),
+        sponsor("c", "Gold one", 3, "Gold"),
+    )
+    open_app(phone, app(tmp_path / "mixed", sponsors=sponsors), "#/sponsors")
+    expect(phone.locator("#main h3")).to_have_text(["Other sponsors", "Gold", "Other sponsors"])
+    expect(phone.locator(".sponsor")).to_have_text(["High", "Gold one", "Low"])
+    untyped = (sponsor("a", "Low", 1), sponsor("b", "High", 5), sponsor("c", "Mid", 5))
+    open_app(phone, app(tmp_path / "untyped", sponsors=untyped), "#/sponsors")
+    expect(phone.locator("#main h3")).to_have_text(["Sponsors"])
+    expect(phone.locator(".sponsors")).to_have_count(2)
+    expect(phone.locator(".sponsor")).to_have_text(["High", "Mid", "Low"])
+
+
+def test_search_opens_from_the_app_bar_and_goes_back(phone: Page, tmp_path: Path) -> None:
+    sessions = (Session("1", "Opening", "2026-03-28T09:00:00+01:00", "2026-03-28T10:00:00+01:00"),)
+    open_app(phone, app(tmp_path, sessions=sessions))
+    phone.get_by_role("link", name="Search").click()
+    expect(phone.get_by_role("searchbox")).to_be_focused()
+    expect(phone.get_by_role("link", name="Search")).to_be_hidden()
+    phone.get_by_role("searchbox").fill("open")
+    expect(phone.locator(".card-title")).to_have_text(["Opening"])
+    phone.locator("#back").click()
+    expect(phone.locator("#page-title")).to_have_text("Data Days")
 
 
 # ---------------------------------------------------------------- times
