@@ -6,6 +6,7 @@ Tree::
     ├── ManagementError           an @connections call failed the way AWS fails it
     │   ├── GoneException             410: unknown, not yet established, or closed connection
     │   ├── PayloadTooLargeException  413: data over 128 KB
+    │   ├── LimitExceededException    429: the client's side buffer is full (it does not read)
     │   ├── ForbiddenException        403: wrong stage, unknown path or method
     │   └── BadRequestException       400: a request AWS would refuse as malformed
     └── AppLoadError              ``--app path.py:attr`` does not name a Chalice app
@@ -44,6 +45,14 @@ class PayloadTooLargeException(ManagementError):
 
     code = "PayloadTooLargeException"
     status = 413
+
+
+class LimitExceededException(ManagementError):
+    """AWS's documented answer to a POST when "the WebSocket client side buffer is full" (or
+    the caller posts too fast): 429 at once, the connection stays open."""
+
+    code = "LimitExceededException"
+    status = 429
 
 
 class ForbiddenException(ManagementError):

@@ -10,7 +10,7 @@ Answers are exactly AWS's (``rest-json`` protocol): ``200`` with an empty body f
 ``200`` with ``{"connectedAt", "lastActiveAt", "identity": {"sourceIp", "userAgent"}}`` for
 GET, ``204`` for DELETE; errors carry ``x-amzn-ErrorType: <Code>`` and ``{"message": ...}`` so
 botocore raises ``client.exceptions.<Code>`` (``GoneException`` 410,
-``PayloadTooLargeException`` 413, ``ForbiddenException`` 403).
+``PayloadTooLargeException`` 413, ``LimitExceededException`` 429, ``ForbiddenException`` 403).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ REASONS = {
     404: "Not Found",
     410: "Gone",
     413: "Payload Too Large",
+    429: "Too Many Requests",
     500: "Internal Server Error",
     501: "Not Implemented",
 }

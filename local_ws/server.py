@@ -43,7 +43,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from local_ws.errors import GoneException
+from local_ws.errors import GoneException, LimitExceededException
 from local_ws.events import ApiContext, ConnectionInfo, new_aws_id
 from local_ws.gateway import Gateway
 from local_ws.httpserver import ManagementServer
@@ -65,20 +65,39 @@ ABNORMAL_CLOSE = 1006
 MAX_REAPER_SLEEP_S = 5.0
 START_TIMEOUT_S = 30.0
 MAX_REMEMBERED_CLOSES = 10_000
-# A POST to @connections answers once its frame is buffered for the viewer, as API Gateway
-# answers without waiting for the client to read. A viewer that stops reading holds back
-# POSTs to itself (only) once this much is waiting in its socket buffer.
+# A POST to @connections answers once its frames are buffered for the viewer, as API Gateway
+# answers without waiting for the client to read. Once this much waits for a viewer that does
+# not read (beyond what the kernel's socket buffers hold), a POST to it is answered at once with
+# 429 ``LimitExceededException``, API Gateway's documented answer when "the WebSocket client
+# side buffer is full"; the connection stays open and later POSTs succeed once it reads again.
 WRITE_BUFFER_BYTES = 4 * 1024 * 1024
+
+
+def message_bytes(data: str | bytes | Frames) -> int:
+    """How many payload bytes a message (one frame or a list of fragments) puts in the buffer."""
+    pieces = [data] if isinstance(data, (str, bytes)) else data
+    return sum(len(p.encode("utf-8")) if isinstance(p, str) else len(p) for p in pieces)
 
 
 class _Socket:
     """The registry's view of a websockets connection: send, or start closing."""
 
-    def __init__(self, ws: ServerConnection, tasks: set[asyncio.Task[None]]) -> None:
+    def __init__(
+        self, ws: ServerConnection, tasks: set[asyncio.Task[None]], write_buffer_bytes: int
+    ) -> None:
         self._ws = ws
         self._tasks = tasks
+        self._write_buffer_bytes = write_buffer_bytes
 
     async def send(self, data: str | bytes | Frames) -> None:
+        # Refused before anything is written, so an accepted message never fills the buffer
+        # past its limit and ``send`` never waits for the client to read (the POST answers now).
+        buffered = self._ws.transport.get_write_buffer_size()
+        if buffered + message_bytes(data) > self._write_buffer_bytes:
+            raise LimitExceededException(
+                f"The client's buffer is full ({buffered} bytes wait for it to read); "
+                "retry later, or treat the connection as stalled."
+            )
         try:
             await self._ws.send(data)
         except ConnectionClosed as exc:
@@ -104,7 +123,8 @@ class LocalWebSocketAPI:
     Keyword options:
 
     * timeouts — ``idle_timeout_s`` (10 min), ``max_duration_s`` (2 h);
-    * limits — ``max_message_bytes`` (128 KB);
+    * limits — ``max_message_bytes`` (128 KB), ``write_buffer_bytes`` (4 MB: what may wait
+      for a viewer that does not read before POSTs to it get ``LimitExceededException``);
     * parity — ``invoke_disconnect_on_abnormal_close``: AWS delivers ``$disconnect`` on a best
       effort basis; ``False`` skips it when the peer vanished without a close frame (code 1006),
       so tests can exercise the ``GoneException`` clean-up path;
@@ -122,6 +142,7 @@ class LocalWebSocketAPI:
         idle_timeout_s: float = IDLE_TIMEOUT_S,
         max_duration_s: float = MAX_DURATION_S,
         max_message_bytes: int = MAX_MESSAGE_BYTES,
+        write_buffer_bytes: int = WRITE_BUFFER_BYTES,
         invoke_disconnect_on_abnormal_close: bool = True,
         configure_app_endpoint: bool = True,
         workers: int = DEFAULT_WORKERS,
@@ -133,6 +154,12 @@ class LocalWebSocketAPI:
         self.stage = stage
         self.api_id = api_id
         self.invoke_disconnect_on_abnormal_close = invoke_disconnect_on_abnormal_close
+        if write_buffer_bytes < max_message_bytes:
+            raise ValueError(
+                f"write_buffer_bytes ({write_buffer_bytes}) must hold at least one message "
+                f"({max_message_bytes} bytes)"
+            )
+        self.write_buffer_bytes = write_buffer_bytes
         self.configure_app_endpoint = configure_app_endpoint
         self._clock = clock
         self._new_connection_id = connection_id_factory
@@ -181,7 +208,7 @@ class LocalWebSocketAPI:
             process_request=self._process_request,
             compression=None,  # API Gateway negotiates no extensions
             max_size=self.registry.max_message_bytes,
-            write_limit=WRITE_BUFFER_BYTES,
+            write_limit=self.write_buffer_bytes,
         )
         self.ws_port = int(next(iter(self._ws_server.sockets)).getsockname()[1])
         self.gateway = Gateway(
@@ -241,7 +268,7 @@ class LocalWebSocketAPI:
     async def _handle(self, ws: ServerConnection) -> None:
         assert self.gateway is not None and self._wake is not None
         info = self._pending.pop(ws)
-        self.registry.add(info, _Socket(ws, self._close_tasks))
+        self.registry.add(info, _Socket(ws, self._close_tasks, self.write_buffer_bytes))
         self._wake.set()
         try:
             async for message in ws:
