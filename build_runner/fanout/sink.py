@@ -1,8 +1,8 @@
 """The fan-out log sink: persists every line, then posts it to every viewer of the build.
 
-:class:`FanoutHub` is shared by every build a runner (or the benchmark) runs: one worker pool,
-one :class:`.poster.Poster`. :meth:`FanoutHub.open` gives the per-build :class:`FanoutSink`,
-a :class:`build_runner.logs.LogSink`.
+:class:`.hub.FanoutHub` (importable from here too) is shared by every build a runner (or the
+benchmark) runs: one worker pool, one :class:`.poster.Poster`. :meth:`FanoutHub.open` gives the
+per-build :class:`FanoutSink`, a :class:`build_runner.logs.LogSink`.
 
 Why a thread pool (``concurrent.futures.ThreadPoolExecutor``) and not an asyncio loop: boto3 is
 synchronous (and its clients are thread-safe); an asyncio loop would have to hand every call to
@@ -48,57 +48,31 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from build_runner.fanout import SinkClosed
 from build_runner.fanout.batching import (
-    MAX_BACKLOG_BYTES,
     MAX_ROUND_ITEMS,
     RoundQueue,
     Standalone,
     ViewerItem,
     ViewerQueue,
 )
-from build_runner.fanout.commit import GroupCommit
-from build_runner.fanout.delivery import Outcome, RetryPolicy, deliverable
-from build_runner.fanout.lines import MAX_MESSAGE_BYTES, encode_record
-from build_runner.fanout.poster import Poster
+from build_runner.fanout.delivery import Outcome, deliverable
+from build_runner.fanout.hub import (
+    DEFAULT_WORKERS,
+    ConnectionRegistry,
+    FanoutHub,
+    LogAppender,
+)
+from build_runner.fanout.lines import encode_record
 from build_runner.logs import LogRecord
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_WORKERS = 32
-# Lines of one build waiting for persistence before ``emit`` waits (~75 KB of log). Measured
-# (bench, saturated W1): 250 halves the batches and costs a third of the throughput; 2000 lets
-# the live log lag by seconds behind a flooding build; 500 keeps both.
-DEFAULT_MAX_PENDING_LINES = 500
-# The longest one ``emit`` waits for room; then the line is queued anyway (never lost).
-DEFAULT_MAX_EMIT_WAIT_S = 1.0
-# How long a build's connection listing is reused before it is read again (see _deliver).
-DEFAULT_LISTING_TTL_S = 1.0
-# The listing reads (DynamoDB Queries) a hub makes per second at most: with many builds open,
-# each build's listing is reused longer (see FanoutHub.listing_age_limit).
-DEFAULT_LISTING_READS_PER_S = 25.0
-
-
-class LogAppender(Protocol):
-    """The part of ``chalicelib.logstore.LogStore`` the sink uses."""
-
-    def append_encoded_batch(
-        self, appends: Sequence[tuple[str, Sequence[tuple[int, bytes]]]]
-    ) -> Any: ...
-
-
-class ConnectionRegistry(Protocol):
-    """The part of ``chalicelib.connections.ConnectionStore`` the sink uses."""
-
-    def registrations(self, build_id: str) -> Iterable[tuple[str, float]]: ...
-
-    def remove(self, build_id: str, connection_id: str) -> Any: ...
+__all__ = ["DEFAULT_WORKERS", "ConnectionRegistry", "FanoutHub", "FanoutSink", "LogAppender"]
 
 
 class _Refresh:
@@ -107,153 +81,6 @@ class _Refresh:
 
 REFRESH = _Refresh()
 RoundItem = tuple[int, LogRecord] | Standalone | _Refresh
-
-
-class FanoutHub:
-    """The worker pool and poster shared by every build's :class:`FanoutSink`.
-
-    Call order: ``open`` a sink per build, ``close`` each sink when its build ends, ``close``
-    the hub when the process stops.
-    """
-
-    def __init__(
-        self,
-        log_store: LogAppender,
-        connection_store: ConnectionRegistry,
-        management_client: Any,
-        *,
-        workers: int = DEFAULT_WORKERS,
-        policy: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        max_backlog_bytes: int = MAX_BACKLOG_BYTES,
-        max_message_bytes: int = MAX_MESSAGE_BYTES,
-        listing_ttl_s: float = DEFAULT_LISTING_TTL_S,
-        clock: Callable[[], float] = time.time,
-        max_pending_lines: int = DEFAULT_MAX_PENDING_LINES,
-        max_emit_wait_s: float = DEFAULT_MAX_EMIT_WAIT_S,
-        listing_reads_per_s: float = DEFAULT_LISTING_READS_PER_S,
-    ) -> None:
-        if workers < 1:
-            raise ValueError("the fan-out needs at least one worker thread")
-        if max_pending_lines < 1:
-            raise ValueError(f"max_pending_lines must be at least 1, not {max_pending_lines}")
-        if max_emit_wait_s < 0:
-            raise ValueError(f"max_emit_wait_s cannot be negative, not {max_emit_wait_s}")
-        self.max_pending_lines = max_pending_lines
-        self.max_emit_wait_s = max_emit_wait_s
-        if listing_ttl_s < 0:
-            raise ValueError(f"listing_ttl_s must be 0 (always list) or more, not {listing_ttl_s}")
-        if listing_reads_per_s <= 0:
-            raise ValueError(
-                f"listing_reads_per_s must be a positive rate, not {listing_reads_per_s}"
-            )
-        self.listing_ttl_s = listing_ttl_s
-        self.listing_reads_per_s = listing_reads_per_s
-        self.listing_reads = 0  # connection listings read (DynamoDB Queries), for the bench
-        self._open_sinks = 0
-        self.clock = clock
-        self.log_store = log_store
-        # Concurrent rounds of all builds are stored in shared batched writes.
-        self.commit = GroupCommit(log_store.append_encoded_batch)
-        self.connection_store = connection_store
-        self.policy = policy or RetryPolicy()
-        self.poster = Poster(management_client, policy=self.policy, sleep=sleep)
-        self.max_backlog_bytes = max_backlog_bytes
-        self.max_message_bytes = max_message_bytes
-        self._sleep = sleep
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fanout")
-        self._closed = False
-        # Sinks whose rounds reused the listing since it was last read (see refresh_stale).
-        self._stale: dict[FanoutSink, None] = {}
-        self._stale_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._refresher: threading.Thread | None = None
-        if listing_ttl_s > 0:
-            self._refresher = threading.Thread(
-                target=self._refresh_loop, args=(min(listing_ttl_s, 1.0) / 2,),
-                name="fanout-refresher", daemon=True,
-            )
-            self._refresher.start()
-
-    def open(
-        self, build_id: str, *, after_seq: int = 0, fence: Callable[[], bool] | None = None
-    ) -> FanoutSink:
-        """A sink for ``build_id`` whose first line gets seq ``after_seq + 1``.
-
-        Pass ``LogStore.last_seq(build_id)`` as ``after_seq`` when resuming a build. ``fence``
-        says whether this runner may still write the build's log (its lease has not run out);
-        once it says no, nothing more is stored or posted (see :meth:`FanoutSink._round`).
-        """
-        if self._closed:
-            raise SinkClosed("the fan-out hub is closed; open sinks before closing it")
-        sink = FanoutSink(self, build_id, after_seq, fence)
-        with self._stale_lock:
-            self._open_sinks += 1
-        return sink
-
-    def sink_closed(self, sink: FanoutSink) -> None:
-        """``sink`` was closed: it no longer counts in :meth:`listing_age_limit`."""
-        with self._stale_lock:
-            self._open_sinks -= 1
-            self._stale.pop(sink, None)
-
-    def listing_age_limit(self) -> float:
-        """How old a build's listing may get before it is read again: ``listing_ttl_s``, or
-        longer when more builds are open than ``listing_reads_per_s`` allows reading each
-        second. The connections table gets a bounded read load from a runner however many
-        builds it serves (on moto's server, whose Query sorts the whole table, 200 builds
-        reading every second took most of its CPU); a late viewer of a busy runner waits that
-        much longer for the lines it missed (its resume has the ones before it registered)."""
-        if self.listing_ttl_s == 0:
-            return 0.0
-        return max(self.listing_ttl_s, self._open_sinks / self.listing_reads_per_s)
-
-    def submit(self, fn: Callable[[], None]) -> None:
-        self._pool.submit(fn)
-
-    def mark_stale(self, sink: FanoutSink) -> None:
-        """``sink`` posted with a reused listing: read it again once it is old enough."""
-        with self._stale_lock:
-            self._stale[sink] = None
-
-    def refresh_stale(self) -> int:
-        """Make every build whose reused listing is older than :meth:`listing_age_limit` read
-        it again (a round of its own, posting only to viewers it lacked); returns how many
-        were asked.
-
-        The refresher thread calls this every half TTL (at most every 0.5 s), so a viewer that
-        registered just before a build went quiet gets the lines it missed without waiting
-        for the build's next line or status."""
-        now = self.clock()
-        limit = self.listing_age_limit()
-        with self._stale_lock:
-            due = [s for s in self._stale if now - s.listed_at >= limit]
-            for sink in due:
-                del self._stale[sink]
-        for sink in due:
-            sink.request_refresh()
-        return len(due)
-
-    def _refresh_loop(self, interval: float) -> None:
-        while not self._stop.wait(interval):
-            try:
-                self.refresh_stale()
-            except Exception:
-                logger.exception("the fan-out's listing refresher failed; it goes on")
-
-    def close(self) -> None:
-        """Stop the workers after the work already submitted (close the sinks first)."""
-        self._closed = True
-        self._stop.set()
-        if self._refresher is not None:
-            self._refresher.join()
-        self._pool.shutdown(wait=True)
-
-    def __enter__(self) -> FanoutHub:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class FanoutSink:
