@@ -10,6 +10,11 @@ Life cycle::
 
 Every transition is one conditional write, so two runners never both own a build.
 Times are epoch seconds passed in by the caller (``now``): no clock is read here.
+
+The item stays small whatever the build reports: ``finish`` keeps only the bounded summary of
+the problems report (:func:`chalicelib.reports.summarize`, at most 24 KB) and the key of the
+whole report in S3 (``report_key``), and cuts ``error`` to 1000 characters, so the final
+status and the artifact always fit DynamoDB's 400 KB item limit.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import dynamo
+from chalicelib import dynamo, reports
 from chalicelib.errors import BuildNotFound, ClaimConflict, StoreError, error_code
 
 QUEUED = "queued"
@@ -34,7 +39,8 @@ TERMINAL = frozenset({SUCCEEDED, FAILED, CANCELLED})
 
 @dataclass
 class Build:
-    """One build, as stored. ``problems`` is the JSON report (a string), ``artifact`` a map."""
+    """One build, as stored. ``problems`` is the JSON summary of the report (a string; the
+    whole report is the S3 object ``report_key``), ``artifact`` a map."""
 
     build_id: str
     created_at: float
@@ -47,6 +53,7 @@ class Build:
     finished_at: float | None = None
     error: str | None = None
     problems: str | None = None
+    report_key: str | None = None
     artifact: dict[str, Any] | None = None
     runner_id: str | None = None
     lease_until: float | None = None
@@ -189,12 +196,17 @@ class BuildStore:
         error: str | None = None,
         problems: dict[str, Any] | str | None = None,
         artifact: dict[str, Any] | None = None,
+        report_key: str | None = None,
     ) -> Build:
         """End a build this runner holds with ``succeeded``, ``failed`` or ``cancelled``.
 
-        ``problems`` (the report, a dict or its JSON) is stored as JSON text. A succeeded build's
-        step becomes ``done``; a failed one keeps the step it failed in. Raises ClaimConflict if
-        the runner no longer holds the build, ValueError for a status that is not terminal.
+        ``problems`` (the report, a dict or its JSON, any size) is stored as the JSON text of
+        its bounded summary (:func:`chalicelib.reports.summarize`); ``report_key`` names the
+        whole report in the bucket. ``error`` is cut to
+        :data:`chalicelib.reports.MAX_ERROR_CHARS`. A succeeded build's step becomes ``done``;
+        a failed one keeps the step it failed in. Raises ClaimConflict if the runner no longer
+        holds the build, StoreError when DynamoDB fails, ValueError for a status that is not
+        terminal.
         """
         if status not in TERMINAL:
             raise ValueError(f"finish needs one of {sorted(TERMINAL)}, not {status!r}")
@@ -209,11 +221,12 @@ class BuildStore:
         if status == SUCCEEDED:
             sets.append("#step = :done")
             names_values[":done"] = "done"
+        summary = reports.summarize(problems)
         for name, value in (
-            ("error", error),
-            ("problems", problems if isinstance(problems, str) or problems is None
-             else json.dumps(problems, ensure_ascii=False)),
+            ("error", None if error is None else reports.clip(error, reports.MAX_ERROR_CHARS)),
+            ("problems", None if summary is None else json.dumps(summary, ensure_ascii=False)),
             ("artifact", artifact),
+            ("report_key", report_key),
         ):
             if value is None:
                 removes.append(f"#{name}")
@@ -293,7 +306,7 @@ class BuildStore:
     ) -> Build:
         names = {
             n: n[1:]
-            for n in ("#status", "#step", "#error", "#problems", "#artifact")
+            for n in ("#status", "#step", "#error", "#problems", "#artifact", "#report_key")
             if n in update or n in condition
         }
         kwargs: dict[str, Any] = {

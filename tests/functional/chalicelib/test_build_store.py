@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from chalicelib.aws import AwsClients
@@ -90,7 +92,8 @@ def test_finishes_a_build_with_its_artifact(store: BuildStore) -> None:
     assert (done.status, done.step, done.finished_at, done.lease_until) == (
         "succeeded", "done", 300.0, None)
     assert done.artifact == artifact
-    assert done.problems == '{"errors": [], "warnings": [], "error_count": 0}'
+    assert json.loads(done.problems or "") == {"errors": [], "warnings": [], "error_count": 0,
+                                               "warning_count": 0, "complete": True}
 
 
 def test_a_failed_build_keeps_the_step_it_failed_in(store: BuildStore) -> None:

@@ -29,3 +29,18 @@ def test_a_build_ignores_attributes_it_does_not_know() -> None:
     item = Build("id12345678", 1, 1, {"kind": "url", "url": "u"}).to_item()
     item["added_later"] = {"S": "x"}
     assert Build.from_item(item).build_id == "id12345678"
+
+
+def test_counts_an_items_bytes_as_dynamodb_does() -> None:
+    # name + value: "id" 2 + "abc" 3; "n" 1 + 12345 (5 digits: 3 + 1); "ok" 2 + 1;
+    # "m" 1 + map (3 + "k" 1 + list (3 + (1 + 1) + (1 + 1)) + 1)
+    item = dynamo.to_item({"id": "abc", "n": 12345, "ok": True, "m": {"k": [True, None]}})
+    item["m"]["M"]["k"]["L"][1] = {"NULL": True}
+    assert dynamo.item_size(item) == 5 + 5 + 3 + (1 + 3 + 1 + (3 + 2 + 2) + 1)
+    assert dynamo.item_size({"s": {"S": "é"}}) == 3
+
+
+def test_stores_a_lone_surrogate_as_the_replacement_character() -> None:
+    assert dynamo.serialize("a\ud800b") == {"S": "a\ufffdb"}
+    assert dynamo.to_item({"m": {"\udfff": "ok"}}) == {"m": {"M": {"\ufffd": {"S": "ok"}}}}
+    assert dynamo.serialize("ünïcode ✓") == {"S": "ünïcode ✓"}
