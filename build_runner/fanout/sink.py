@@ -41,6 +41,9 @@ Flow of one build (all state changes under the sink's lock; no I/O under it):
 A slow viewer never slows the build nor the other viewers: its own queue grows up to a bound,
 then its oldest lines are dropped and it resumes the gap from the persisted log (see
 :mod:`.batching`).
+
+When the log store fails (after the retries), the round's lines are neither stored nor posted:
+every line a viewer gets is in the stored log (``persist_failures``, ``lines_unpersisted``).
 """
 
 from __future__ import annotations
@@ -115,6 +118,7 @@ class FanoutSink:
         self._closed = False
         self.persist_failures = 0
         self.lines_persisted = 0
+        self.lines_unpersisted = 0  # lines lost to store failures: neither stored nor posted
 
     # -- the build's side -------------------------------------------------------------------
 
@@ -264,11 +268,14 @@ class FanoutSink:
             line, data = encode_record(item[0], item[1])
             lines.append((line["seq"], data))
             out.append(data)
-        if lines:
-            self._append(lines)
+        if lines and not self._append(lines):
+            # Never posted unless stored: a viewer's log is always the stored one (it sees the
+            # gap in seqs, and its resume finds what the store holds). The statuses still go.
+            return [item for item in out if isinstance(item, Standalone)]
         return out
 
-    def _append(self, lines: list[tuple[int, bytes]]) -> None:
+    def _append(self, lines: list[tuple[int, bytes]]) -> bool:
+        """Store ``lines`` (retried with the hub's policy); whether they were stored."""
         delays = iter(self._hub.policy.delays())
         while True:
             try:
@@ -280,14 +287,15 @@ class FanoutSink:
                     self._hub._sleep(delay)
                     continue
                 self.persist_failures += 1
+                self.lines_unpersisted += len(lines)
                 logger.error(
-                    "build %s: lines %d..%d could not be persisted (viewers still get them "
-                    "live, but a resume will miss them): %s",
+                    "build %s: lines %d..%d could not be persisted, so they are not posted "
+                    "either (every line is stored before it is posted): %s",
                     self.build_id, lines[0][0], lines[-1][0], exc,
                 )
-                return
+                return False
             self.lines_persisted += len(lines)
-            return
+            return True
 
     def _deliver(self, items: list[ViewerItem], persisted_at: float, *, relist: bool) -> None:
         """Queue ``items`` (persisted at ``persisted_at``) for every viewer of the build.

@@ -372,7 +372,7 @@ def test_a_failed_write_of_the_log_is_retried_before_the_lines_are_posted(
     assert recorder.seqs("v1") == [1, 2, 3]
 
 
-def test_lines_the_store_never_takes_still_reach_live_viewers_and_are_counted(
+def test_lines_the_store_never_takes_are_not_posted_but_the_status_is(
     stores: tuple[LogStore, ConnectionStore],
     recorder: ConnectionsRecorder,
     caplog: pytest.LogCaptureFixture,
@@ -383,11 +383,13 @@ def test_lines_the_store_never_takes_still_reach_live_viewers_and_are_counted(
     with hub:
         sink = hub.open("down")
         sink.emit(record(1))
+        sink.push_status({"status": "failed", "step": "package"})
         assert sink.close(WAIT_S)
-    assert (sink.lines_persisted, sink.persist_failures) == (0, 1)
+    assert (sink.lines_persisted, sink.persist_failures, sink.lines_unpersisted) == (0, 1, 1)
     assert logs.read("down", 0, 10)[0] == []
-    assert recorder.seqs("v1") == [1]
-    assert "lines 1..1 could not be persisted" in caplog.text
+    assert recorder.seqs("v1") == []
+    assert [m["status"] for m in recorder.statuses("v1")] == ["failed"]
+    assert "lines 1..1 could not be persisted, so they are not posted" in caplog.text
 
 
 def test_once_the_fence_closes_no_more_lines_are_stored_or_posted_even_if_it_reopens(

@@ -1,0 +1,101 @@
+"""The fan-out when something fails: the log store goes away.
+
+The store is moto's real server on a loopback port, stopped mid-build (its clients get
+connection refused, as when DynamoDB cannot be reached) and started again on the same port.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from botocore.config import Config
+from moto.server import ThreadedMotoServer
+
+from build_runner.fanout.poster import management_client
+from build_runner.fanout.sink import FanoutHub, FanoutSink
+from build_runner.logs import LogRecord
+from chalicelib.aws import AwsClients
+from chalicelib.connections import ConnectionStore
+from chalicelib.logstore import LogStore
+from chalicelib.settings import Settings
+from tests.functional.conftest import fake_session
+from tests.functional.connections_recorder import ConnectionsRecorder
+from tests.functional.fanout.conftest import FAST_RETRIES
+
+WAIT_S = 20.0
+
+
+def emit_lines(sink: FanoutSink, first: int, last: int) -> None:
+    for n in range(first, last + 1):
+        sink.emit(LogRecord("package", "info", f"line {n}"))
+
+
+class MotoServer:
+    """moto's server on a free loopback port that can be stopped and started again on it.
+    It serves the same in-process state as ``mock_aws`` (the ``aws`` fixture's tables)."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self._server: ThreadedMotoServer | None = None
+
+    def start(self) -> None:
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._server.start()
+        self.port = self._server.get_host_and_port()[1]
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def log_store(self, settings: Settings) -> LogStore:
+        """A LogStore on this server; one try per call, so an outage fails fast."""
+        client = fake_session(settings.region).client(
+            "dynamodb",
+            endpoint_url=f"http://127.0.0.1:{self.port}",
+            config=Config(retries={"total_max_attempts": 1}, connect_timeout=1, read_timeout=5),
+        )
+        return LogStore(client, settings.logs_table, settings.log_ttl_days)
+
+
+@pytest.fixture
+def moto_server() -> Iterator[MotoServer]:
+    server = MotoServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_lines_logged_while_the_store_is_down_are_never_posted(
+    aws: tuple[Settings, AwsClients],
+    stores: tuple[LogStore, ConnectionStore],
+    recorder: ConnectionsRecorder,
+    moto_server: MotoServer,
+) -> None:
+    settings, _ = aws
+    in_process_logs, connections = stores
+    connections.add("outage", "v1", time.time())
+    client = management_client(Settings(ws_management_url=recorder.url))
+    hub = FanoutHub(moto_server.log_store(settings), connections, client, workers=2,
+                    policy=FAST_RETRIES, sleep=lambda _: None)
+    with hub:
+        sink = hub.open("outage")
+        emit_lines(sink, 1, 3)
+        assert sink.flush(WAIT_S)
+        moto_server.stop()  # the store goes away mid-build
+        emit_lines(sink, 4, 6)
+        sink.push_status({"status": "running", "step": "sign"})
+        assert sink.flush(WAIT_S)
+        moto_server.start()  # and comes back
+        emit_lines(sink, 7, 8)
+        assert sink.close(WAIT_S)
+    stored = [line["seq"] for line in in_process_logs.read("outage", 0, 100)[0]]
+    assert stored == [1, 2, 3, 7, 8]
+    # What the viewer got is exactly what the store holds: nothing it could not resume.
+    assert recorder.seqs("v1") == stored
+    assert [m["status"] for m in recorder.statuses("v1")] == ["running"]
+    assert (sink.persist_failures, sink.lines_unpersisted, sink.lines_persisted) == (1, 3, 5)
