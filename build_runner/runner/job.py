@@ -16,6 +16,15 @@ How an attempt ends (the value :meth:`BuildAttempt.run` returns):
   attempt's log lines are no longer written: the next runner continues the seqs after the last
   stored line, and both writing would make two different lines with one seq.
 
+Recording the final status (:meth:`BuildAttempt._record`) never fails on the report's size:
+the item keeps a bounded summary and the whole report is ``report.json`` beside the artifact.
+A write DynamoDB refuses anyway (``ValidationException``) is made again with only the
+problems' counts; one that fails otherwise (throttled, unreachable) is tried again after each
+of :data:`RECORD_RETRY_DELAYS_S`. When every try failed the runner logs it, the build's log
+says so, the viewers get a final ``failed`` status saying the result could not be recorded,
+and :class:`build_runner.errors.RunnerError` (with the AWS code) is raised: a crash, so the
+build is retried like any other.
+
 Anything else raised here is a crash of the runner itself; :mod:`.loop` decides whether to
 retry or give up. A full work disk is one (:class:`build_runner.errors.WorkDiskFull`, raised
 for ``ENOSPC``/``EDQUOT`` or a tool that says so): the runner's fault, never reported as a
@@ -37,6 +46,7 @@ from typing import Any, Protocol
 from build_runner.errors import (
     BuildCancelled,
     InputError,
+    RunnerError,
     ToolchainError,
     WorkDiskFull,
     disk_full,
@@ -50,7 +60,7 @@ from build_runner.runner.config import RunnerConfig, Services
 from build_runner.runner.watch import LOST, STOPPING, CancelCheck, Heartbeat, StepTracker
 from chalicelib import protocol
 from chalicelib.builds import CANCELLED, FAILED, SUCCEEDED, Build
-from chalicelib.errors import ClaimConflict
+from chalicelib.errors import ClaimConflict, StoreError
 from chalicelib.jobs import Job
 
 logger = logging.getLogger(__name__)
@@ -60,6 +70,9 @@ logger = logging.getLogger(__name__)
 LEASE_MARGIN_S = 10.0
 
 CANCELLED_BY_ORGANIZER = "cancelled by the organizer"
+
+# Waits before each new try at recording the final status when DynamoDB refused it.
+RECORD_RETRY_DELAYS_S = (0.1, 0.5, 2.0)
 
 
 class GeneratorLike(Protocol):
@@ -91,8 +104,12 @@ class BuildAttempt:
         stopping: threading.Event,
         clock: Callable[[], float] = time.time,
         extra_sinks: tuple[LogSink, ...] = (),
+        record_retry_delays_s: tuple[float, ...] = RECORD_RETRY_DELAYS_S,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.s = services
+        self.record_retry_delays_s = record_retry_delays_s
+        self.sleep = sleep
         self.generator = generator
         self.hub = hub
         self.config = config
@@ -209,8 +226,9 @@ class BuildAttempt:
                 return self._cancelled(log, cancel, "finished while stopping")
             return self._succeeded(log, result)
         log.error(f"build failed: {failure.error}")
-        self.s.objects.put_report(self.build_id, failure.problems)
-        return self._finish(FAILED, error=failure.error, problems=failure.problems)
+        report_key = self.s.objects.put_report(self.build_id, failure.problems)
+        return self._finish(log, FAILED, error=failure.error, problems=failure.problems,
+                            report_key=report_key)
 
     def _source(self, work: Path) -> str | Path:
         source = self.build.source
@@ -229,10 +247,11 @@ class BuildAttempt:
             key = self.s.objects.put_artifact(
                 self.build_id, result.apk_path, f"{result.package}.apk"
             )
-            self.s.objects.put_report(self.build_id, result.report)
+            report_key = self.s.objects.put_report(self.build_id, result.report)
             log.info(f"uploaded {result.package}.apk ({result.size} bytes, sha256 {result.sha256})")
         return self._finish(
-            SUCCEEDED, artifact=outcome.artifact_of(result, key), problems=result.report
+            log, SUCCEEDED, artifact=outcome.artifact_of(result, key), problems=result.report,
+            report_key=report_key,
         )
 
     def _cancelled(self, log: BuildLog, cancel: CancelCheck, detail: str) -> str:
@@ -245,30 +264,36 @@ class BuildAttempt:
             self.release()
             return "released"
         log.warning(f"build cancelled ({detail})")
-        return self._finish(CANCELLED, error=CANCELLED_BY_ORGANIZER)
+        return self._finish(log, CANCELLED, error=CANCELLED_BY_ORGANIZER)
 
     # -- bookkeeping ----------------------------------------------------------------------------
 
     def _finish(
         self,
+        log: BuildLog,
         status: str,
         *,
         error: str | None = None,
         problems: dict[str, Any] | None = None,
         artifact: dict[str, Any] | None = None,
+        report_key: str | None = None,
     ) -> str:
         s, sink = self.s, self.sink
         assert sink is not None and self.heartbeat is not None
         self.heartbeat.stop()  # no lease renewal may land after the final write
         now = self.clock()
         try:
-            final = s.builds.finish(
-                self.build_id, self.config.runner_id, status, now,
-                error=error, problems=problems, artifact=artifact,
-            )
+            final = self._record(status, now, error=error, problems=problems,
+                                 artifact=artifact, report_key=report_key)
         except ClaimConflict as exc:
             logger.warning("build %s: lost before it could be recorded: %s", self.build_id, exc)
             return "lost"
+        except StoreError as exc:
+            self._unrecorded(log, status, exc)
+            raise RunnerError(
+                f"the {status} result of build {self.build_id} could not be recorded: {exc}",
+                exc.code,
+            ) from exc
         s.builds.set_last_seq(self.build_id, sink.last_seq, now)
         download_url = None
         if final.artifact:
@@ -290,6 +315,66 @@ class BuildAttempt:
         s.queue.delete(self.job.receipt_handle)
         logger.info("build %s %s", self.build_id, status)
         return status
+
+    def _record(
+        self,
+        status: str,
+        now: float,
+        *,
+        error: str | None,
+        problems: dict[str, Any] | None,
+        artifact: dict[str, Any] | None,
+        report_key: str | None,
+    ) -> Build:
+        """Write the final status; see the module docstring for the tries.
+
+        Raises ClaimConflict when another runner holds the build, StoreError (the last one)
+        when every try failed."""
+        s, runner_id = self.s, self.config.runner_id
+        delays = iter(self.record_retry_delays_s)
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                return s.builds.finish(self.build_id, runner_id, status, now, error=error,
+                                       problems=problems, artifact=artifact,
+                                       report_key=report_key)
+            except ClaimConflict:
+                if tries == 1:
+                    raise
+                # An earlier try may have been written though its answer was lost.
+                current = s.builds.get(self.build_id)
+                if (current.status, current.runner_id, current.artifact) == (
+                    status, runner_id, artifact
+                ):
+                    return current
+                raise
+            except StoreError as exc:
+                if exc.code == "ValidationException" and problems is not None and (
+                    problems != outcome.counts_only(problems)
+                ):
+                    logger.warning("build %s: the final status was refused (%s); recording it "
+                                   "with the problems' counts only", self.build_id, exc)
+                    problems = outcome.counts_only(problems)
+                    continue
+                delay = next(delays, None)
+                if delay is None:
+                    raise
+                logger.warning("build %s: could not record its %s status (%s); trying again "
+                               "in %.1f s", self.build_id, status, exc, delay)
+                self.sleep(delay)
+
+    def _unrecorded(self, log: BuildLog, status: str, exc: StoreError) -> None:
+        """Say everywhere that the final status could not be written (the build is retried)."""
+        assert self.sink is not None
+        message = outcome.unrecorded(status, exc.code)
+        logger.error("build %s: %s: %s", self.build_id, message, exc)
+        log.error(message)
+        self.sink.flush(self.config.flush_timeout_s)
+        shown = dataclasses.replace(self.build, status=FAILED, error=message,
+                                    updated_at=self.clock())
+        self.sink.push_status(protocol.status_message(shown, last_seq=self.sink.last_seq))
+        self.sink.flush(self.config.flush_timeout_s)
 
     def release(self) -> None:
         """Give the build back: its lease ends now and its job is visible again at once."""

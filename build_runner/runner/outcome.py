@@ -6,7 +6,9 @@
   problems report (``problems``): the problems of an ``InputError``, the tool and the tail of its
   output for a ``ToolchainError``, only "internal error" for anything unexpected (the traceback
   goes to the runner's log, not to the organizer);
-* a build given up after repeated runner crashes, or found in the dead-letter queue.
+* a build given up after repeated runner crashes, or found in the dead-letter queue;
+* a build whose final status could not be recorded (the item keeps only the problems' counts
+  when even their bounded summary is refused; viewers are told when nothing could be written).
 """
 
 from __future__ import annotations
@@ -68,6 +70,28 @@ def internal_failure() -> Failure:
     report = Problems().report()
     report["summary"] = INTERNAL_ERROR
     return Failure(INTERNAL_ERROR, report)
+
+
+def counts_only(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The smallest record of a report: its counts, its summary cut short, nothing listed
+    (the whole report is ``report.json``). What is kept when even the bounded one is refused."""
+    kept: dict[str, Any] = {
+        "error_count": report.get("error_count", len(report.get("errors") or [])),
+        "warning_count": report.get("warning_count", len(report.get("warnings") or [])),
+        "complete": False,
+    }
+    if isinstance(report.get("summary"), str):
+        kept["summary"] = clip(report["summary"], 200)
+    return kept
+
+
+def unrecorded(status: str, code: str | None) -> str:
+    """What viewers and the log are told when a build's final status cannot be written."""
+    return clip(
+        f"the build {status}, but its result could not be recorded ({code or 'unknown error'}); "
+        "it is handed back and will be built again: reload this page in a minute",
+        MAX_ERROR_CHARS,
+    )
 
 
 def gave_up(attempts: int, reason: str) -> str:

@@ -9,7 +9,8 @@ artifact) and linked from ``GET /builds/{id}``; the item keeps :func:`summarize`
 * the first :data:`MAX_LISTED` errors and warnings, each text field cut to
   :data:`MAX_TEXT_CHARS` and each value to :data:`MAX_VALUE_CHARS`;
 * the counts (``error_count``, ``warning_count``) of the whole report;
-* ``complete``: False when anything was cut or left out (then the full report has it).
+* ``"complete": false`` when anything was cut or left out (then only the whole report has
+  it); a report small enough to keep whole is kept as it is.
 
 Its encoded JSON never exceeds :data:`MAX_SUMMARY_BYTES`, whatever the report.
 """
@@ -98,7 +99,8 @@ def summarize(report: Mapping[str, Any] | str | None) -> dict[str, Any] | None:
         except (ValueError, RecursionError):
             parsed = None
         if not isinstance(parsed, Mapping):
-            return {"text": clip(report, MAX_TEXT_CHARS), "complete": len(report) <= MAX_TEXT_CHARS}
+            text = {"text": clip(report, MAX_TEXT_CHARS)}
+            return text if len(report) <= MAX_TEXT_CHARS else {**text, "complete": False}
         report = parsed
     out: dict[str, Any] = {}
     complete = True
@@ -136,5 +138,6 @@ def summarize(report: Mapping[str, Any] | str | None) -> dict[str, Any] | None:
         for name in _LISTS:
             out[name] = out[name][: len(out[name]) // 2]
         complete = False
-    out["complete"] = complete
+    if not complete:
+        out["complete"] = False
     return out

@@ -188,11 +188,18 @@ class BuildService:
         name = f"{build.artifact.get('package') or 'app'}.apk"
         return self.objects.presigned_get(build.artifact["key"], name)
 
+    def _report_url(self, build: Build) -> str | None:
+        if not build.report_key:
+            return None
+        return self.objects.presigned_get(build.report_key, f"{build.build_id}-report.json")
+
     def _last_seq(self, build: Build) -> int:
         return max(build.last_seq or 0, self.logs.last_seq(build.build_id))
 
     def status_of(self, build: Build) -> dict[str, Any]:
-        """The status answer for ``build`` (``GET /builds/{id}``)."""
+        """The status answer for ``build`` (``GET /builds/{id}``). ``problems`` is the bounded
+        summary the item keeps (``complete`` False when something was left out); ``report_url``
+        a presigned link to the whole report (``report.json``), or None."""
         artifact = dict(build.artifact) if build.artifact else None
         if artifact is not None:
             artifact["download_url"] = self._download_url(build)
@@ -212,6 +219,7 @@ class BuildService:
             "updated_at": build.updated_at,
             "error": build.error,
             "problems": problems,
+            "report_url": self._report_url(build),
             "last_seq": self._last_seq(build),
             "artifact": artifact,
             "cancel_requested": build.cancel_requested,

@@ -93,7 +93,7 @@ def test_finishes_a_build_with_its_artifact(store: BuildStore) -> None:
         "succeeded", "done", 300.0, None)
     assert done.artifact == artifact
     assert json.loads(done.problems or "") == {"errors": [], "warnings": [], "error_count": 0,
-                                               "warning_count": 0, "complete": True}
+                                               "warning_count": 0}
 
 
 def test_a_failed_build_keeps_the_step_it_failed_in(store: BuildStore) -> None:

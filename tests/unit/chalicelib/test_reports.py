@@ -15,10 +15,10 @@ def photo_warning(index: int) -> dict[str, object]:
             "value": DATA_URI, "hint": "", "text": f"speakers[{index}].photo: {DATA_URI} is …"}
 
 
-def test_keeps_a_small_report_whole_and_says_it_is_complete() -> None:
+def test_keeps_a_small_report_as_it_is() -> None:
     report = {"summary": "built", "errors": [], "warnings": [{"text": "no logo"}],
               "error_count": 0, "warning_count": 1}
-    assert reports.summarize(report) == {**report, "complete": True}
+    assert reports.summarize(report) == report
 
 
 def test_cuts_every_quoted_data_uri_and_keeps_the_counts_of_the_whole_report() -> None:
@@ -56,6 +56,6 @@ def test_counts_the_listed_problems_when_the_report_has_no_counts() -> None:
 
 def test_reads_a_report_given_as_json_text_and_keeps_other_text_short() -> None:
     assert reports.summarize(json.dumps({"errors": []})) == {
-        "error_count": 0, "warning_count": 0, "errors": [], "warnings": [], "complete": True}
+        "error_count": 0, "warning_count": 0, "errors": [], "warnings": []}
     assert reports.summarize("x" * 9000) == {"text": "x" * 499 + "…", "complete": False}
     assert reports.summarize(None) is None
