@@ -10,6 +10,17 @@
 * anything else (``PayloadTooLargeException``, ``ForbiddenException``, …): this message to this
   viewer is skipped and logged; the other viewers and the next messages go on
   (:attr:`Outcome.SKIP`).
+
+A post that is still not delivered after its retries, or after ``post_timeout_s`` (tries and
+waits together), means the viewer is not keeping up: API Gateway answers
+``LimitExceededException`` when "the WebSocket client side buffer is full", and a POST that
+gets no answer holds a worker. Such a connection is **stalled** (:attr:`Outcome.STALLED`): it is
+dropped like a gone one (and closed, so the viewer reconnects and resumes from the stored log)
+rather than let it hold a worker, the end of its build, or a flush.
+
+Waiting for viewers (:func:`posts_to_wait_for`): a flush waits for each connection's post in
+flight only while it is younger than ``stall_after_s``; a post older than that is a slow
+connection's, which the flush leaves to its deadline. Nobody waits for a stuck viewer.
 """
 
 from __future__ import annotations
@@ -35,11 +46,19 @@ THROTTLE_CODES = frozenset(
 )
 
 
+# The longest one post to one connection may take, its retries and their waits included; then
+# the connection is stalled and dropped. API Gateway answers a post in milliseconds.
+DEFAULT_POST_TIMEOUT_S = 3.0
+# How long a flush (and so the end of a build) waits for one connection's post in flight.
+DEFAULT_STALL_AFTER_S = 0.5
+
+
 class Outcome(enum.Enum):
     DELIVERED = "delivered"
     GONE = "gone"
     RETRY = "retry"
     SKIP = "skip"
+    STALLED = "stalled"
 
 
 def classify(code: str | None, http_status: int | None) -> Outcome:
@@ -98,3 +117,13 @@ def deliverable(listed: Iterable[str], gone: set[str]) -> list[str]:
         if connection_id not in gone:
             seen.setdefault(connection_id, None)
     return list(seen)
+
+
+def posts_to_wait_for(
+    started_at: Iterable[float], now: float, stall_after_s: float
+) -> tuple[int, float | None]:
+    """Of the posts in flight (their start times), how many a flush still waits for at ``now``
+    — those younger than ``stall_after_s`` — and when the first of them stops counting (None
+    when there is none)."""
+    young = [started + stall_after_s for started in started_at if now - started < stall_after_s]
+    return len(young), min(young, default=None)

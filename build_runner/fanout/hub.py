@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
@@ -18,7 +19,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 from build_runner.fanout import SinkClosed
 from build_runner.fanout.batching import MAX_BACKLOG_BYTES
 from build_runner.fanout.commit import GroupCommit
-from build_runner.fanout.delivery import RetryPolicy
+from build_runner.fanout.delivery import (
+    DEFAULT_POST_TIMEOUT_S,
+    DEFAULT_STALL_AFTER_S,
+    RetryPolicy,
+)
 from build_runner.fanout.lines import MAX_MESSAGE_BYTES
 from build_runner.fanout.poster import Poster
 
@@ -28,6 +33,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_WORKERS = 32
+# How long FanoutHub.close waits for posts still in flight (each ends by its own deadline).
+CLOSE_TIMEOUT_S = 30.0
 # Lines of one build waiting for persistence before ``emit`` waits (~75 KB of log). Measured
 # (bench, saturated W1): 250 halves the batches and costs a third of the throughput; 2000 lets
 # the live log lag by seconds behind a flooding build; 500 keeps both.
@@ -62,6 +69,12 @@ class FanoutHub:
 
     Call order: ``open`` a sink per build, ``close`` each sink when its build ends, ``close``
     the hub when the process stops.
+
+    Slow connections (see :mod:`.delivery`): a post to one connection that is not delivered
+    within ``post_timeout_s`` (retries included) drops that connection; a sink's ``flush`` and
+    ``close`` wait for a post in flight at most ``stall_after_s``, so a viewer that stopped
+    reading delays neither the other viewers, nor the end of its build, nor the runner's next
+    job.
     """
 
     def __init__(
@@ -80,7 +93,12 @@ class FanoutHub:
         max_pending_lines: int = DEFAULT_MAX_PENDING_LINES,
         max_emit_wait_s: float = DEFAULT_MAX_EMIT_WAIT_S,
         listing_reads_per_s: float = DEFAULT_LISTING_READS_PER_S,
+        post_timeout_s: float = DEFAULT_POST_TIMEOUT_S,
+        stall_after_s: float = DEFAULT_STALL_AFTER_S,
     ) -> None:
+        if stall_after_s < 0:
+            raise ValueError(f"stall_after_s cannot be negative, not {stall_after_s}")
+        self.stall_after_s = stall_after_s
         if workers < 1:
             raise ValueError("the fan-out needs at least one worker thread")
         if max_pending_lines < 1:
@@ -105,12 +123,17 @@ class FanoutHub:
         self.commit = GroupCommit(log_store.append_encoded_batch)
         self.connection_store = connection_store
         self.policy = policy or RetryPolicy()
-        self.poster = Poster(management_client, policy=self.policy, sleep=sleep)
+        # A post not delivered within post_timeout_s drops its connection (see .delivery).
+        self.poster = Poster(
+            management_client, policy=self.policy, sleep=sleep, timeout_s=post_timeout_s
+        )
         self.max_backlog_bytes = max_backlog_bytes
         self.max_message_bytes = max_message_bytes
         self._sleep = sleep
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fanout")
         self._closed = False
+        # Every sink opened and not yet collected: close() waits for their posts in flight.
+        self._sinks: weakref.WeakSet[FanoutSink] = weakref.WeakSet()
         # Sinks whose rounds reused the listing since it was last read (see refresh_stale).
         self._stale: dict[FanoutSink, None] = {}
         self._stale_lock = threading.Lock()
@@ -139,6 +162,7 @@ class FanoutHub:
         sink = FanoutSink(self, build_id, after_seq, fence)
         with self._stale_lock:
             self._open_sinks += 1
+            self._sinks.add(sink)
         return sink
 
     def sink_closed(self, sink: FanoutSink) -> None:
@@ -159,7 +183,10 @@ class FanoutHub:
         return max(self.listing_ttl_s, self._open_sinks / self.listing_reads_per_s)
 
     def submit(self, fn: Callable[[], None]) -> None:
-        self._pool.submit(fn)
+        try:
+            self._pool.submit(fn)
+        except RuntimeError:  # the pool stopped: only after close() gave up waiting
+            logger.warning("the fan-out hub is stopped; a log post or round is dropped")
 
     def mark_stale(self, sink: FanoutSink) -> None:
         """``sink`` posted with a reused listing: read it again once it is old enough."""
@@ -191,12 +218,21 @@ class FanoutHub:
             except Exception:
                 logger.exception("the fan-out's listing refresher failed; it goes on")
 
-    def close(self) -> None:
-        """Stop the workers after the work already submitted (close the sinks first)."""
+    def close(self, timeout: float = CLOSE_TIMEOUT_S) -> None:
+        """Stop the workers once the sinks' work is done, posts to stalled connections
+        included (each ends by its deadline), waiting at most ``timeout`` s for them; close the
+        sinks first."""
         self._closed = True
         self._stop.set()
         if self._refresher is not None:
             self._refresher.join()
+        deadline = time.monotonic() + timeout
+        with self._stale_lock:
+            sinks = list(self._sinks)
+        for sink in sinks:
+            if not sink.wait_idle(max(0.0, deadline - time.monotonic())):
+                logger.warning("build %s: log posts still in flight as the hub stops",
+                               sink.build_id)
         self._pool.shutdown(wait=True)
 
     def __enter__(self) -> FanoutHub:

@@ -19,7 +19,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from build_runner.fanout.delivery import Outcome, RetryPolicy, classify
+from build_runner.fanout.delivery import DEFAULT_POST_TIMEOUT_S, Outcome, RetryPolicy, classify
 from chalicelib.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -30,17 +30,20 @@ def management_client(
     *,
     max_pool_connections: int = 32,
     session: boto3.session.Session | None = None,
+    timeout_s: float = DEFAULT_POST_TIMEOUT_S,
 ) -> Any:
     """The ``apigatewaymanagementapi`` client for ``settings.ws_management_url``.
 
-    botocore's retries are off (the :class:`Poster` retries), and the HTTP pool is as large as
-    the fan-out's worker pool so concurrent posts do not queue for a connection.
+    botocore's retries are off (the :class:`Poster` retries), the HTTP pool is as large as
+    the fan-out's worker pool so concurrent posts do not queue for a connection, and one try
+    waits no longer than a whole post may take (``timeout_s``): a POST that gets no answer
+    holds a worker, and that connection is dropped anyway (:attr:`Outcome.STALLED`).
     """
     config = Config(
         retries={"total_max_attempts": 1},
         max_pool_connections=max_pool_connections,
-        connect_timeout=5,
-        read_timeout=10,
+        connect_timeout=timeout_s,
+        read_timeout=timeout_s,
     )
     return (session or boto3.session.Session()).client(
         "apigatewaymanagementapi",
@@ -59,14 +62,17 @@ class PostStats:
     retries: int = 0
     gone: int = 0
     skipped: int = 0
+    stalled: int = 0
 
 
 class Poster:
     """Posts bytes to a connection; says what happened as an :class:`Outcome`.
 
-    ``post`` never raises for an AWS or network error: it returns ``DELIVERED``, ``GONE`` or
-    ``SKIP`` (after logging why, and after the bounded retries of ``policy`` for transient
-    errors). ``sleep`` and ``rand`` are injectable so tests need not wait for real backoff.
+    ``post`` never raises for an AWS or network error: it returns ``DELIVERED``, ``GONE``,
+    ``SKIP`` (a message the endpoint refuses) or ``STALLED`` (transient failures until the
+    retries of ``policy`` or ``timeout_s`` ran out: the viewer is not keeping up), after
+    logging why. ``sleep``, ``rand`` and ``clock`` (monotonic seconds) are injectable so tests
+    need not wait for real backoff.
     """
 
     def __init__(
@@ -76,17 +82,25 @@ class Poster:
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rand: Callable[[], float] = random.random,
+        timeout_s: float = DEFAULT_POST_TIMEOUT_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        if timeout_s <= 0:
+            raise ValueError(f"a post needs a positive timeout, not {timeout_s}")
         self._client = client
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
         self._rand = rand
+        self.timeout_s = timeout_s
+        self._clock = clock
         self.stats = PostStats()
 
     def post(self, connection_id: str, data: bytes) -> Outcome:
-        """Post ``data`` to ``connection_id``; retry transient failures; never raise AWS errors."""
+        """Post ``data`` to ``connection_id``; retry transient failures until the attempts or
+        ``timeout_s`` run out; never raise AWS errors."""
         stats = self.stats
         delays: Iterator[float] | None = None  # made on the first failure: most posts succeed
+        deadline = self._clock() + self.timeout_s
         attempt = 0
         while True:
             attempt += 1
@@ -112,14 +126,17 @@ class Poster:
                 if delays is None:
                     delays = iter(self._policy.delays(self._rand))
                 delay = next(delays, None)
-                if delay is not None:
+                if delay is not None and self._clock() + delay < deadline:
                     stats.retries += 1
                     self._sleep(delay)
                     continue
                 logger.warning(
-                    "giving up posting %d bytes to connection %s after %d attempts: %s",
-                    len(data), connection_id, attempt, reason,
+                    "connection %s is stalled: %d bytes not taken after %d attempts (%s); "
+                    "dropping it (it reconnects and resumes)",
+                    connection_id, len(data), attempt, reason,
                 )
+                stats.stalled += 1
+                return Outcome.STALLED
             else:
                 logger.warning(
                     "skipping a %d-byte message to connection %s: %s",
@@ -127,3 +144,15 @@ class Poster:
                 )
             stats.skipped += 1
             return Outcome.SKIP
+
+    def close_connection(self, connection_id: str) -> None:
+        """Close ``connection_id`` (``DELETE @connections/{id}``) so the viewer sees its socket
+        end, reconnects and resumes; an already gone connection is fine. Never raises for an AWS
+        or network error (logged): the registration is removed either way."""
+        try:
+            self._client.delete_connection(ConnectionId=connection_id)
+        except ClientError as exc:
+            if classify(exc.response.get("Error", {}).get("Code"), None) is not Outcome.GONE:
+                logger.warning("could not close stalled connection %s: %s", connection_id, exc)
+        except BotoCoreError as exc:
+            logger.warning("could not close stalled connection %s: %s", connection_id, exc)

@@ -40,7 +40,9 @@ Flow of one build (all state changes under the sink's lock; no I/O under it):
 
 A slow viewer never slows the build nor the other viewers: its own queue grows up to a bound,
 then its oldest lines are dropped and it resumes the gap from the persisted log (see
-:mod:`.batching`).
+:mod:`.batching`). A viewer that does not take a post at all (its buffer is full: API Gateway
+answers ``LimitExceededException``; or no answer) is dropped at the post's deadline, closed and
+unregistered, and ``flush``/``close`` never wait long for its post (:mod:`.delivery`).
 
 When the log store fails (after the retries), the round's lines are neither stored nor posted:
 every line a viewer gets is in the stored log (``persist_failures``, ``lines_unpersisted``).
@@ -51,6 +53,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -63,7 +66,7 @@ from build_runner.fanout.batching import (
     ViewerItem,
     ViewerQueue,
 )
-from build_runner.fanout.delivery import Outcome, deliverable
+from build_runner.fanout.delivery import Outcome, deliverable, posts_to_wait_for
 from build_runner.fanout.hub import (
     DEFAULT_WORKERS,
     ConnectionRegistry,
@@ -108,6 +111,8 @@ class FanoutSink:
         self._queue: RoundQueue[RoundItem] = RoundQueue(MAX_ROUND_ITEMS)
         self._viewers: dict[str, ViewerQueue] = {}
         self._busy_viewers = 0
+        # When the post in flight to each connection started (time.monotonic()).
+        self._post_started: dict[str, float] = {}
         self._gone: set[str] = set()
         # The connection listing reused between reads, when it was read, and the lines of the
         # rounds that reused it (with the time they were persisted) for viewers it lacked.
@@ -193,15 +198,30 @@ class FanoutSink:
             self._hub.submit(self._round)
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until everything emitted so far is persisted and posted (or given up).
+        """Wait until everything emitted so far is persisted and posted (or given up), except
+        posts to connections that are not keeping up: a post in flight for longer than the
+        hub's ``stall_after_s`` is not waited for (it ends by its own deadline, delivered, or
+        with its connection dropped). So a viewer that stopped reading holds nobody.
 
         Returns False when ``timeout`` seconds passed first.
         """
+        deadline = None if timeout is None else time.monotonic() + timeout
         with self._changed:
-            return self._changed.wait_for(self._drained, timeout)
+            while True:
+                now = time.monotonic()
+                waiting, recheck = self._waiting_for(now)
+                if not waiting:
+                    return True
+                if deadline is not None and now >= deadline:
+                    return False
+                until = deadline if recheck is None else (
+                    recheck if deadline is None else min(deadline, recheck)
+                )
+                self._changed.wait(None if until is None else max(0.0, until - now))
 
     def close(self, timeout: float | None = None) -> bool:
-        """Refuse further records, then flush. Returns whether everything was drained."""
+        """Refuse further records, then flush. Returns whether everything was drained (posts
+        to stalled connections aside, see :meth:`flush`)."""
         with self._lock:
             if not self._closed:
                 self._hub.sink_closed(self)
@@ -211,8 +231,31 @@ class FanoutSink:
             logger.warning("build %s: log fan-out not drained when closing", self.build_id)
         return drained
 
-    def _drained(self) -> bool:
-        return self._queue.idle and self._busy_viewers == 0
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until nothing is pending nor in flight at all, stalled posts included (the hub
+        waits so before stopping its workers). False when ``timeout`` passed first."""
+        with self._changed:
+            return self._changed.wait_for(
+                lambda: self._queue.idle and self._busy_viewers == 0, timeout
+            )
+
+    def _waiting_for(self, now: float) -> tuple[bool, float | None]:
+        """(the lock held) Whether a flush still waits at ``now``, and when to look again
+        without being woken (a post in flight turning stalled)."""
+        if not self._queue.idle:
+            return True, None
+        if self._busy_viewers == 0:
+            return False, None
+        started: list[float] = []
+        for connection_id, viewer in self._viewers.items():
+            if not viewer.busy:
+                continue
+            at = self._post_started.get(connection_id)
+            if at is None:
+                return True, None  # between two posts of a viewer that keeps up
+            started.append(at)
+        young, recheck = posts_to_wait_for(started, now, self._hub.stall_after_s)
+        return young > 0, recheck
 
     # -- the workers' side ------------------------------------------------------------------
 
@@ -402,14 +445,16 @@ class FanoutSink:
         try:
             with self._lock:
                 data = viewer.next_message()
+                self._post_started[connection_id] = time.monotonic()
             if data is not None:
                 outcome = self._hub.poster.post(connection_id, data)
-                if outcome is Outcome.GONE:
-                    self._forget(connection_id, viewer)
+                if outcome is Outcome.GONE or outcome is Outcome.STALLED:
+                    self._forget(connection_id, viewer, close=outcome is Outcome.STALLED)
         except Exception:
             logger.exception("build %s: posting to %s failed", self.build_id, connection_id)
         finally:
             with self._lock:
+                self._post_started.pop(connection_id, None)
                 again = viewer.finish()
                 if not again:
                     self._busy_viewers -= 1
@@ -417,11 +462,22 @@ class FanoutSink:
             if again:
                 self._submit_post(connection_id)
 
-    def _forget(self, connection_id: str, viewer: ViewerQueue) -> None:
+    def _forget(self, connection_id: str, viewer: ViewerQueue, *, close: bool = False) -> None:
+        """Stop posting to ``connection_id`` and remove its registration; ``close`` (a stalled
+        connection, still open) also closes it, so the viewer reconnects and resumes."""
         with self._lock:
             viewer.mark_gone()
             self._gone.add(connection_id)
-        logger.info("build %s: connection %s is gone; removing it", self.build_id, connection_id)
+        if close:
+            logger.warning(
+                "build %s: connection %s does not keep up; closing and removing it (it resumes "
+                "from the stored log when it reconnects)", self.build_id, connection_id,
+            )
+            self._hub.poster.close_connection(connection_id)
+        else:
+            logger.info(
+                "build %s: connection %s is gone; removing it", self.build_id, connection_id
+            )
         try:
             self._hub.connection_store.remove(self.build_id, connection_id)
         except Exception:

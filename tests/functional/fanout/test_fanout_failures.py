@@ -1,4 +1,4 @@
-"""The fan-out when something fails: the log store goes away.
+"""The fan-out when something fails: the log store goes away, a viewer takes no post at all.
 
 The store is moto's real server on a loopback port, stopped mid-build (its clients get
 connection refused, as when DynamoDB cannot be reached) and started again on the same port.
@@ -6,6 +6,7 @@ connection refused, as when DynamoDB cannot be reached) and started again on the
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -99,3 +100,34 @@ def test_lines_logged_while_the_store_is_down_are_never_posted(
     assert recorder.seqs("v1") == stored
     assert [m["status"] for m in recorder.statuses("v1")] == ["running"]
     assert (sink.persist_failures, sink.lines_unpersisted, sink.lines_persisted) == (1, 3, 5)
+
+
+def test_a_viewer_that_takes_no_post_delays_neither_the_others_nor_the_end_of_the_build(
+    stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder
+) -> None:
+    logs, connections = stores
+    for connection_id in ("frozen", "v2"):
+        connections.add("frozen", connection_id, time.time())
+    gate = recorder.held["frozen"] = threading.Event()  # its posts get no answer
+    settings = Settings(ws_management_url=recorder.url)
+    hub = FanoutHub(logs, connections, management_client(settings, timeout_s=1.0), workers=4,
+                    policy=FAST_RETRIES, post_timeout_s=1.0, stall_after_s=0.2)
+    try:
+        with hub:
+            sink = hub.open("frozen")
+            emit_lines(sink, 1, 20)
+            recorder.wait_for(lambda: "frozen" in recorder.waiting, WAIT_S)
+            started = time.monotonic()
+            assert sink.flush(WAIT_S)
+            sink.push_status({"status": "succeeded", "step": "upload"})
+            assert sink.close(WAIT_S)
+            took = time.monotonic() - started
+            # The frozen viewer's post is still in flight: nobody waited for its deadline.
+            assert took < hub.poster.timeout_s, f"flush and close took {took:.2f} s"
+            assert recorder.seqs("v2") == list(range(1, 21))
+            assert [m["status"] for m in recorder.statuses("v2")] == ["succeeded"]
+        # The hub stops only once that post ended: by its deadline, dropping the viewer.
+        assert hub.poster.stats.stalled == 1
+        assert connections.list("frozen") == ["v2"]
+    finally:
+        gate.set()

@@ -131,20 +131,23 @@ def test_throttled_posts_are_retried_until_delivered(
     assert hub.poster.stats.retries >= 3
 
 
-def test_persistent_throttling_gives_up_on_that_message_only(
+def test_a_viewer_throttled_past_its_retries_is_dropped_and_the_others_go_on(
     hub: FanoutHub, stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder
 ) -> None:
     _, connections = stores
-    register(connections, "stuck", "v1")
-    recorder.throttle["v1"] = hub.policy.max_attempts  # every try of the first post
+    register(connections, "stuck", "full", "v2")
+    # API Gateway's answer while a viewer's buffer is full, on every try of the first post.
+    recorder.throttle["full"] = hub.policy.max_attempts
     sink = hub.open("stuck")
     sink.emit(record(1))
     assert sink.flush(WAIT_S)
     sink.emit(record(2))
-    assert sink.flush(WAIT_S)
-    assert recorder.throttled_answers["v1"] == hub.policy.max_attempts
-    assert recorder.seqs("v1") == [2]
-    assert hub.poster.stats.skipped == 1
+    assert sink.close(WAIT_S)
+    assert recorder.throttled_answers["full"] == hub.policy.max_attempts
+    assert recorder.seqs("full") == []  # dropped: it resumes from the store when it reconnects
+    assert connections.list("stuck") == ["v2"]
+    assert recorder.seqs("v2") == [1, 2]
+    assert hub.poster.stats.stalled == 1
 
 
 def test_a_slow_viewer_never_holds_back_the_build_or_the_other_viewers(

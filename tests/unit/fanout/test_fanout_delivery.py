@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from build_runner.fanout.delivery import Outcome, RetryPolicy, classify, deliverable
+from build_runner.fanout.delivery import (
+    Outcome,
+    RetryPolicy,
+    classify,
+    deliverable,
+    posts_to_wait_for,
+)
 
 
 def test_drops_connection_that_aws_reports_gone() -> None:
@@ -68,3 +74,12 @@ def test_keeps_gone_connections_out_of_a_stale_listing() -> None:
 
 def test_posts_once_to_a_connection_listed_twice() -> None:
     assert deliverable(["a", "b", "a"], set()) == ["a", "b"]
+
+
+def test_a_flush_waits_for_posts_younger_than_the_stall_time_and_says_when_to_look_again() -> None:
+    assert posts_to_wait_for([10.0, 9.8, 9.0], now=10.1, stall_after_s=0.5) == (2, 10.3)
+
+
+def test_a_flush_waits_for_no_post_older_than_the_stall_time() -> None:
+    assert posts_to_wait_for([8.0, 9.5], now=10.0, stall_after_s=0.5) == (0, None)
+    assert posts_to_wait_for([], now=10.0, stall_after_s=0.5) == (0, None)
