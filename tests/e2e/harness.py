@@ -11,7 +11,9 @@ collect ``log``/``status``/``resumed`` messages, dedup lines by seq.
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import signal
 import socket
 import struct
@@ -26,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.config import Config
+from botocore.exceptions import ReadTimeoutError
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
@@ -238,6 +242,7 @@ class Viewer:
         # Two different lines with the same seq: the one thing dedup by seq cannot repair.
         self.conflicts: list[tuple[dict[str, Any], dict[str, Any]]] = []
         self.final_status: dict[str, Any] | None = None
+        self.final_status_at: float | None = None  # time.time() when it arrived
         # ``after`` of every resume sent to fill a hole in the seqs.
         self.repair_gaps = repair_gaps
         self.repairs: list[int] = []
@@ -289,6 +294,7 @@ class Viewer:
             self._resume_pending = False
         elif kind == "status" and message["status"] in TERMINAL:
             self.final_status = message
+            self.final_status_at = time.time()
 
     def _contiguous(self) -> int:
         seq = self.after
@@ -372,3 +378,54 @@ def drop_connections(stack: E2EStack, build_id: str) -> list[str]:
     for connection_id in ids:
         client.delete_connection(ConnectionId=connection_id)
     return ids
+
+
+def connect_without_reading(ws_url: str, build_id: str) -> socket.socket:
+    """A viewer that completes the WebSocket handshake and then never reads (a frozen tab on a
+    dead link): raw TCP with a small receive buffer, so its TCP window fills."""
+    host, _, port = ws_url.removeprefix("ws://").partition(":")
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect((host, int(port)))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(
+        f"GET /?build={build_id} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        .encode()
+    )
+    answer = b""
+    while not answer.endswith(b"\r\n\r\n"):  # the 101 only, byte by byte: nothing more
+        answer += sock.recv(1)
+    assert answer.startswith(b"HTTP/1.1 101"), answer
+    return sock
+
+
+def fill_until_refused(stack: E2EStack, connection_id: str, timeout_s: float = 2.0) -> int:
+    """Post filler to a viewer that does not read until ``@connections`` stops taking it (a
+    ``LimitExceededException``, or no answer within ``timeout_s``); returns the bytes taken."""
+    client = boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=stack.management_url,
+        region_name=stack.settings.region,
+        aws_access_key_id=FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=FAKE_AWS_ENV["AWS_SESSION_TOKEN"],
+        config=Config(
+            retries={"total_max_attempts": 1}, read_timeout=timeout_s, connect_timeout=timeout_s
+        ),
+    )
+    taken = 0
+    # Smaller and smaller posts, until not even a 64-byte message fits.
+    for size in (120_000, 16_000, 2_000, 64):
+        filler = json.dumps({"type": "filler", "pad": "x" * size}).encode()
+        while True:
+            if taken > 256 * 1024 * 1024:
+                raise AssertionError(f"{connection_id} took {taken} bytes without reading")
+            try:
+                client.post_to_connection(ConnectionId=connection_id, Data=filler)
+            except client.exceptions.LimitExceededException:
+                break
+            except ReadTimeoutError:
+                return taken  # the POST waits for the viewer to read: full for good
+            taken += len(filler)
+    return taken
