@@ -8,7 +8,6 @@ fails), ``$default`` answers ``{"action": "resume", "after": SEQ}``, ``$disconne
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +26,7 @@ from chalicelib import context, protocol
 from chalicelib.errors import ClaimConflict, InvalidRequest, NotFound, StoreError
 from chalicelib.service import BuildService
 from chalicelib.static import INDEX, content_type, page_html, read_static, stage_prefix
+from chalicelib.validation import parse_json_body
 from chalicelib.wsapi import ConfiguredWebsocketAPI
 
 app = Chalice(app_name="apkgen")
@@ -76,11 +76,7 @@ def create_build() -> Response:
         raw = request.raw_body
         body = raw.encode() if isinstance(raw, str) else raw
         return _answer(lambda: _service().create_build(fields, body), 201)
-    try:
-        fields = json.loads(request.raw_body or b"null")
-    except ValueError as exc:
-        raise BadRequestError(f"the body is not valid JSON ({exc}): send a JSON object") from exc
-    return _answer(lambda: _service().create_build(fields), 201)
+    return _answer(lambda: _service().create_build(parse_json_body(request.raw_body)), 201)
 
 
 @app.route("/builds/{build_id}", methods=["GET"], cors=True)

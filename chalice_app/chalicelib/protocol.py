@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 FRAME_BYTES = 32 * 1024  # API Gateway WebSocket frame limit
 MESSAGE_BYTES = 128 * 1024  # API Gateway WebSocket message limit
 MAX_CLIENT_MESSAGE_BYTES = 4096  # what a viewer may send us
+MAX_SEQ = 2**53  # no seq is larger (JSON numbers stay exact up to here); DynamoDB takes it
+MAX_ECHO = 100  # characters of what a viewer sent quoted back in an error
 TRUNCATED_MARKER = " … [line truncated: {dropped} more bytes]"
 
 
@@ -93,17 +95,30 @@ def parse_client_message(text: str | bytes | None) -> ResumeRequest:
         raise InvalidRequest(f"message is over {MAX_CLIENT_MESSAGE_BYTES} bytes: {example}")
     try:
         data = json.loads(text)
+    except RecursionError as exc:
+        raise InvalidRequest(f"message nests arrays or objects too deeply: {example}") from exc
     except ValueError as exc:
-        raise InvalidRequest(f"message is not JSON ({exc.args[0]}): {example}") from exc
+        raise InvalidRequest(f"message is not JSON ({_shown(exc.args[0])}): {example}") from exc
     if not isinstance(data, dict):
         raise InvalidRequest(f"message must be a JSON object: {example}")
     action = data.get("action")
     if action != "resume":
-        raise InvalidRequest(f"unknown action {action!r}: {example}")
+        raise InvalidRequest(f"unknown action {_shown(repr(action))}: {example}")
     after = data.get("after", 0)
     if not isinstance(after, int) or isinstance(after, bool) or after < 0:
-        raise InvalidRequest(f"'after' must be a whole number >= 0, not {after!r}: {example}")
+        raise InvalidRequest(
+            f"'after' must be a whole number >= 0, not {_shown(repr(after))}: {example}"
+        )
+    if after > MAX_SEQ:
+        raise InvalidRequest(
+            f"'after' {_shown(repr(after))} is beyond any seq (at most {MAX_SEQ}): {example}"
+        )
     return ResumeRequest(after=after)
+
+
+def _shown(text: str) -> str:
+    """What a viewer sent, as quoted back: at most :data:`MAX_ECHO` characters."""
+    return text if len(text) <= MAX_ECHO else text[: MAX_ECHO - 1] + "…"
 
 
 def _truncate_line(line: dict[str, Any], room: int) -> str:

@@ -24,7 +24,7 @@ from chalicelib.jobs import JobQueue
 from chalicelib.logstore import LogStore
 from chalicelib.settings import Settings
 from chalicelib.uploads import ObjectStore
-from chalicelib.validation import validate_build_request
+from chalicelib.validation import shown, validate_build_request
 
 DEFAULT_LOG_PAGE = 500
 MAX_LOG_PAGE = 1000
@@ -50,9 +50,9 @@ def _whole_number(name: str, raw: str | None, default: int, low: int, high: int)
     try:
         value = int(raw)
     except ValueError as exc:
-        raise InvalidRequest(f"{name}={raw!r} must be a whole number") from exc
+        raise InvalidRequest(f"{name}={shown(raw)} must be a whole number") from exc
     if not low <= value <= high:
-        raise InvalidRequest(f"{name}={value} must be between {low} and {high}")
+        raise InvalidRequest(f"{name}={shown(value)} must be between {low} and {high}")
     return value
 
 

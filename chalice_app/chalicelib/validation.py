@@ -1,8 +1,14 @@
 """Validation of build requests. Pure: every rule returns the cleaned value or raises
-InvalidRequest saying what was wrong and how to fix it."""
+InvalidRequest saying what was wrong and how to fix it.
+
+What a request sent is echoed back at most :data:`MAX_ECHO` characters long (a 5 MB field name
+comes back as its first 100 characters), with characters that cannot be sent as UTF-8 (lone
+surrogates) written as escapes.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +22,8 @@ MAX_APP_NAME = 50
 MAX_PACKAGE_NAME = 255
 MAX_URL = 2000
 MAX_EMAIL = 254
+MAX_ECHO = 100  # characters of a sent value or field name quoted back in an error
+MAX_UNKNOWN_LISTED = 10  # unknown field names quoted back in one error
 
 # Java's reserved words and literals: none may be a part of a package name. The generator
 # (build_runner.generate.apk.identity) uses this same rule.
@@ -36,6 +44,39 @@ _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 OPTION_FIELDS = ("email", "app_name", "package_name", "primary_color", "accent_color")
 SOURCE_FIELDS = ("upload_key", "api_url")
 KNOWN_FIELDS = frozenset(OPTION_FIELDS + SOURCE_FIELDS)
+
+
+def shown(value: Any) -> str:
+    """``value`` as quoted in an error: its ``repr``, cut to :data:`MAX_ECHO` characters of
+    text, lone surrogates escaped (``'\\ud800'``) so the answer is valid UTF-8."""
+    text = str(value)
+    cut = text if len(text) <= MAX_ECHO else text[: MAX_ECHO - 1] + "…"
+    return repr(cut) if isinstance(value, str) else cut
+
+
+def parse_json_body(raw: bytes | str | None) -> Any:
+    """The JSON value of a request body (None when there is none). Raises InvalidRequest for a
+    body that is not UTF-8, not JSON, or nested too deep for the parser."""
+    if raw is None or raw in (b"", ""):
+        return None
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidRequest(
+                f"the body is not UTF-8 text (byte {exc.start}): send a JSON object in UTF-8"
+            ) from exc
+    try:
+        return json.loads(raw)
+    except RecursionError as exc:
+        raise InvalidRequest(
+            "the body nests arrays or objects too deeply: send a flat JSON object like "
+            '{"upload_key": "uploads/….zip", "app_name": "My Conf"}'
+        ) from exc
+    except ValueError as exc:
+        raise InvalidRequest(
+            f"the body is not valid JSON ({shown(str(exc))[1:-1]}): send a JSON object"
+        ) from exc
 
 
 def package_name_problem(name: str) -> str | None:
@@ -67,7 +108,7 @@ def validate_package_name(value: Any) -> str:
     name = _string("package_name", value)
     problem = package_name_problem(name)
     if problem:
-        raise InvalidRequest(f"package_name {name!r} {problem}")
+        raise InvalidRequest(f"package_name {shown(name)} {problem}")
     return name
 
 
@@ -75,7 +116,7 @@ def validate_color(field_name: str, value: Any) -> str:
     """``#rrggbb`` (lower-cased), or InvalidRequest."""
     color = _string(field_name, value)
     if not _COLOR_RE.fullmatch(color):
-        raise InvalidRequest(f"{field_name} {color!r} must be a color like #1a73e8 (# and six "
+        raise InvalidRequest(f"{field_name} {shown(color)} must be a color like #1a73e8 (# and six "
                              "hex digits)")
     return color.lower()
 
@@ -84,7 +125,9 @@ def validate_email(value: Any) -> str:
     """An address of the form ``name@domain.tld``, or InvalidRequest."""
     email = _string("email", value)
     if len(email) > MAX_EMAIL or not _EMAIL_RE.fullmatch(email):
-        raise InvalidRequest(f"email {email!r} is not an email address like organizer@example.org")
+        raise InvalidRequest(
+            f"email {shown(email)} is not an email address like organizer@example.org"
+        )
     return email
 
 
@@ -110,10 +153,10 @@ def validate_api_url(value: Any) -> str:
     try:
         parts = urlsplit(url)
     except ValueError as exc:
-        raise InvalidRequest(f"api_url {url!r} is not a URL ({exc})") from exc
+        raise InvalidRequest(f"api_url {shown(url)} is not a URL ({exc})") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidRequest(
-            f"api_url {url!r} must be an http:// or https:// URL with a host, like "
+            f"api_url {shown(url)} must be an http:// or https:// URL with a host, like "
             "https://api.eventyay.com/v1/events/123"
         )
     return url
@@ -124,7 +167,7 @@ def validate_upload_key(value: Any) -> str:
     key = _string("upload_key", value)
     if not UPLOAD_KEY_RE.fullmatch(key):
         raise InvalidRequest(
-            f"upload_key {key!r} is not a key from POST /uploads (uploads/<id>.zip): "
+            f"upload_key {shown(key)} is not a key from POST /uploads (uploads/<id>.zip): "
             "call POST /uploads, send the file there, then use its upload_key"
         )
     return key
@@ -133,7 +176,23 @@ def validate_upload_key(value: Any) -> str:
 def _string(field_name: str, value: Any) -> str:
     if not isinstance(value, str):
         raise InvalidRequest(f"{field_name} must be a string, not {type(value).__name__}")
+    _unicode(field_name, value)
     return value
+
+
+def _unicode(what: str, text: str) -> None:
+    """Refuse text holding a lone UTF-16 surrogate (JSON's ``"\\ud800"``): it has no UTF-8
+    form, so it could be neither stored nor shown."""
+    if text.isascii():
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidRequest(
+            f"{what} has an unpaired surrogate {shown(text[exc.start])} at character "
+            f"{exc.start}: send valid Unicode text (a \\uD83D\\uDE00-style pair, or the "
+            "character itself in UTF-8)"
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -163,11 +222,13 @@ def validate_build_request(
     InvalidRequest naming the field and the fix; unknown fields are refused (typos)."""
     if not isinstance(fields, Mapping):
         raise InvalidRequest("the request body must be a JSON object")
-    unknown = sorted(set(fields) - KNOWN_FIELDS)
+    unknown = sorted(str(name) for name in set(fields) - KNOWN_FIELDS)
     if unknown:
+        listed = ", ".join(shown(name)[1:-1] for name in unknown[:MAX_UNKNOWN_LISTED])
+        more = len(unknown) - MAX_UNKNOWN_LISTED
         raise InvalidRequest(
-            f"unknown field(s) {', '.join(unknown)}; known fields: "
-            + ", ".join(sorted(KNOWN_FIELDS))
+            f"unknown field(s) {listed}" + (f" and {more} more" if more > 0 else "")
+            + "; known fields: " + ", ".join(sorted(KNOWN_FIELDS))
         )
     given = [name for name in SOURCE_FIELDS if fields.get(name) not in (None, "")]
     if zip_body is not None:

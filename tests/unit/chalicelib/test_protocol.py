@@ -95,6 +95,12 @@ def test_parses_a_resume_request() -> None:
         ('{"action": "resume", "after": true}', "'after' must be a whole number >= 0, not True"),
         (b"\xff\xfe", "not UTF-8"),
         ('{"action": "resume", "pad": "' + "x" * 5000 + '"}', "over 4096 bytes"),
+        ('{"action": "resume", "after": 1' + "0" * 40 + "}",
+         "'after' 1" + "0" * 40 + " is beyond any seq (at most 9007199254740992)"),
+        ('{"action": "resume", "after": 9007199254740993}', "is beyond any seq"),
+        ("[" * 2000 + "]" * 2000, "message nests arrays or objects too deeply"),
+        ('{"action": "' + "a" * 3000 + '"}', "unknown action '" + "a" * 98 + "…:"),
+        ('{"action": "\\ud800"}', "unknown action '\\ud800'"),
     ],
 )
 def test_rejects_a_bad_client_message_saying_what_to_send(text: str | None, why: str) -> None:
@@ -102,6 +108,11 @@ def test_rejects_a_bad_client_message_saying_what_to_send(text: str | None, why:
         protocol.parse_client_message(text)
     assert why in str(caught.value)
     assert '{"action": "resume", "after":' in str(caught.value)
+
+
+def test_accepts_the_largest_seq() -> None:
+    text = '{"action": "resume", "after": 9007199254740992}'
+    assert protocol.parse_client_message(text).after == protocol.MAX_SEQ
 
 
 def test_status_message_carries_the_download_url_and_the_given_last_seq() -> None:

@@ -7,6 +7,7 @@ import pytest
 from chalicelib.errors import InvalidRequest
 from chalicelib.validation import (
     package_name_problem,
+    parse_json_body,
     validate_build_request,
     validate_zip_body,
 )
@@ -126,3 +127,50 @@ def test_refuses_a_bad_inline_zip(data: bytes, expected: str) -> None:
     with pytest.raises(InvalidRequest) as caught:
         validate_zip_body(data, LIMIT)
     assert expected in str(caught.value)
+
+
+def test_refuses_a_lone_surrogate_naming_the_field_and_where_it_is() -> None:
+    message = refusal({"api_url": "https://e.org", "app_name": "My \ud800 Conf"})
+    assert message.startswith("app_name has an unpaired surrogate '\\ud800' at character 3: "
+                              "send valid Unicode text")
+    message.encode("utf-8")  # the answer itself is valid UTF-8
+    assert "api_url has an unpaired surrogate" in refusal({"api_url": "https://e.org/\udc00"})
+
+
+def test_echoes_an_unknown_field_name_at_most_100_characters_long() -> None:
+    message = refusal({"api_url": "https://e.org", "x" * 5_000_000: 1})
+    assert message.startswith("unknown field(s) " + "x" * 99 + "…; known fields: ")
+    assert len(message) < 300
+
+
+def test_lists_at_most_ten_unknown_field_names() -> None:
+    message = refusal({"api_url": "https://e.org", **{f"f{n:02}": 1 for n in range(25)}})
+    assert message.startswith("unknown field(s) f00, f01, f02, f03, f04, f05, f06, f07, f08, "
+                              "f09 and 15 more; known fields: ")
+
+
+def test_echoes_a_bad_value_at_most_100_characters_long() -> None:
+    message = refusal({"api_url": "ftp://" + "e" * 1000})
+    assert message.startswith("api_url 'ftp://" + "e" * 93 + "…' must be an http://")
+    message = refusal({"api_url": "https://e.org", "package_name": "org." + "x" * 100_000})
+    assert message.startswith("package_name 'org." + "x" * 95 + "…' is 100004 characters long")
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "the body nests arrays or objects too deeply"),
+        (b'{"a": ' * 100_000 + b"1" + b"}" * 100_000, "the body nests arrays or objects too"),
+        (b'{"app_name": "\xff"}', "the body is not UTF-8 text (byte 14)"),
+        (b"{nope", "the body is not valid JSON (Expecting property name"),
+    ],
+)
+def test_refuses_a_body_that_cannot_be_read_as_json(body: bytes, expected: str) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        parse_json_body(body)
+    assert str(caught.value).startswith(expected)
+
+
+def test_reads_a_json_body_or_none() -> None:
+    assert parse_json_body(b'{"api_url": "https://e.org"}') == {"api_url": "https://e.org"}
+    assert parse_json_body(b"") is None and parse_json_body(None) is None
