@@ -3,7 +3,8 @@
 HTTP (docs/contracts.md): POST /uploads, POST /builds, GET /builds/{id}, GET
 /builds/{id}/logs, POST /builds/{id}/cancel, and the web page (GET /, /b/{id}, /static/{name}).
 WebSocket: ``$connect`` registers a viewer of ``?build=ID`` (unknown build → 404, the handshake
-fails), ``$default`` answers ``{"action": "resume", "after": SEQ}``, ``$disconnect`` forgets it.
+fails), ``$default`` answers ``{"action": "resume", "after": SEQ}`` (within the connection's
+resume budget, else an error saying when to resume again), ``$disconnect`` forgets it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ from chalice import (
 from chalice.app import WebsocketEvent
 
 from chalicelib import context, protocol
-from chalicelib.errors import ClaimConflict, InvalidRequest, NotFound, StoreError
+from chalicelib.errors import (
+    ClaimConflict,
+    InvalidRequest,
+    NotFound,
+    StoreError,
+    TooManyRequests,
+)
 from chalicelib.service import BuildService
 from chalicelib.static import INDEX, content_type, page_html, read_static, stage_prefix
 from chalicelib.validation import parse_json_body
@@ -163,6 +170,8 @@ def websocket_message(event: WebsocketEvent) -> None:
         messages = _service().resume(event.connection_id, request.after)
     except (InvalidRequest, NotFound) as exc:
         messages = [protocol.encode(protocol.error_message(str(exc)))]
+    except TooManyRequests as exc:  # nothing was read: only the error is sent
+        messages = [protocol.encode(protocol.error_message(str(exc), exc.retry_after_s))]
     except StoreError as exc:
         app.log.error("store error %s on resume: %s", exc.code, exc)
         messages = [protocol.encode(protocol.error_message(

@@ -2,7 +2,9 @@
 
 ``$connect`` adds (build, connection); ``$disconnect`` only knows the connection id, so it goes
 through the ``by_connection`` index. Items expire (TTL ``expires_at``); since DynamoDB deletes
-expired items lazily, ``list`` also skips items past their expiry.
+expired items lazily, ``list`` also skips items past their expiry. A connection's item also
+holds its resume budget (``resume_tokens``, ``resume_at``, ``resume_uses``: see
+:mod:`chalicelib.ratelimit`).
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import dynamo
-from chalicelib.errors import StoreError
+from chalicelib.errors import StoreError, error_code
+from chalicelib.ratelimit import Taken, TokenBucket
 
 BY_CONNECTION_INDEX = "by_connection"
+# Tries of the read-then-conditional-write of a resume budget when resumes race.
+_TAKE_TRIES = 3
 
 
 class ConnectionStore:
@@ -79,6 +84,52 @@ class ConnectionStore:
             if "LastEvaluatedKey" not in answer:
                 return builds
             kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def take_resume(
+        self, build_id: str, connection_id: str, now: float, bucket: TokenBucket
+    ) -> Taken | None:
+        """Take one resume from the connection's budget: read the item (strongly consistent),
+        decide with ``bucket``, and when allowed store the tokens left with a write that holds
+        only if nobody else spent them meanwhile (else read again). Returns None when the
+        connection is not registered for ``build_id``. Raises StoreError."""
+        key = dynamo.to_item({"build_id": build_id, "connection_id": connection_id})
+        for _ in range(_TAKE_TRIES):
+            try:
+                item = self._db.get_item(
+                    TableName=self._table, Key=key, ConsistentRead=True,
+                    ProjectionExpression="connection_id, resume_tokens, resume_at, resume_uses",
+                ).get("Item")
+            except (ClientError, BotoCoreError) as exc:
+                raise StoreError.from_boto(f"read the budget of {connection_id}", exc) from exc
+            if item is None:
+                return None
+            state = dynamo.from_item(item)
+            taken = bucket.take(state.get("resume_tokens"), state.get("resume_at"), now)
+            if not taken.allowed:
+                return taken
+            # ``resume_uses`` counts the resumes taken: the write holds only if it is unchanged.
+            uses = state.get("resume_uses")
+            condition = "attribute_exists(connection_id) AND " + (
+                "attribute_not_exists(resume_uses)" if uses is None else "resume_uses = :before")
+            values = {":tokens": round(taken.tokens, 3), ":now": now, ":after": (uses or 0) + 1}
+            if uses is not None:
+                values[":before"] = uses
+            try:
+                self._db.update_item(
+                    TableName=self._table, Key=key,
+                    UpdateExpression="SET resume_tokens = :tokens, resume_at = :now, "
+                                     "resume_uses = :after",
+                    ConditionExpression=condition,
+                    ExpressionAttributeValues=dynamo.values(values),
+                )
+            except ClientError as exc:
+                if error_code(exc) == "ConditionalCheckFailedException":
+                    continue  # another resume of this connection spent tokens: count again
+                raise StoreError.from_boto(f"spend the budget of {connection_id}", exc) from exc
+            except BotoCoreError as exc:
+                raise StoreError.from_boto(f"spend the budget of {connection_id}", exc) from exc
+            return taken
+        return Taken(False, 0.0, 1.0 / bucket.per_s)  # resumes race: this one waits a token
 
     def remove_connection(self, connection_id: str) -> builtins.list[str]:
         """Forget every registration of ``connection_id``; returns the builds it watched."""

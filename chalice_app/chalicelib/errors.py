@@ -9,6 +9,7 @@ Tree::
     │   └── FileNotFound      no such file of the web page
     ├── ClaimConflict         a conditional write lost: another runner holds the build, the
     │                         lease is still valid, or the build is already finished
+    ├── TooManyRequests       a budget is used up (a connection's resumes); ``retry_after_s``
     └── StoreError            S3/SQS/DynamoDB failed; ``code`` keeps the botocore error code
 
 Inner layers raise these; only the edge (``app.py``) turns them into HTTP answers.
@@ -77,3 +78,12 @@ class StoreError(ApkgenServiceError):
 def error_code(exc: ClientError) -> str:
     """The AWS error code of a botocore ``ClientError`` (empty string when missing)."""
     return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+class TooManyRequests(ApkgenServiceError):
+    """A caller used up its budget (resumes of one WebSocket connection); ``retry_after_s`` says
+    when it may try again."""
+
+    def __init__(self, message: str, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

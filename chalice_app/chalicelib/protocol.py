@@ -69,9 +69,13 @@ def resumed_message(build_id: str, after: int, last_seq: int) -> dict[str, Any]:
     return {"type": "resumed", "build": build_id, "after": after, "last_seq": last_seq}
 
 
-def error_message(message: str) -> dict[str, Any]:
-    """``{"type": "error", "message": ...}`` sent back for a message we cannot serve."""
-    return {"type": "error", "message": message}
+def error_message(message: str, retry_after_s: float | None = None) -> dict[str, Any]:
+    """``{"type": "error", "message": ...}`` sent back for a message we cannot serve; with
+    ``"retry_after": seconds`` when it may be sent again only after a while."""
+    error: dict[str, Any] = {"type": "error", "message": message}
+    if retry_after_s is not None:
+        error["retry_after"] = round(retry_after_s, 3)
+    return error
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ from chalicelib import protocol
 from chalicelib.aws import AwsClients
 from chalicelib.builds import Build, BuildStore
 from chalicelib.connections import ConnectionStore
-from chalicelib.errors import BuildNotFound, InvalidRequest, StoreError
+from chalicelib.errors import BuildNotFound, InvalidRequest, StoreError, TooManyRequests
 from chalicelib.jobs import JobQueue
 from chalicelib.logstore import LogStore
+from chalicelib.ratelimit import RESUME_BUDGET, TokenBucket, wait_text
 from chalicelib.settings import Settings
 from chalicelib.uploads import ObjectStore
 from chalicelib.validation import shown, validate_build_request
@@ -70,6 +71,7 @@ class BuildService:
         jobs: JobQueue,
         clock: Callable[[], float] = time.time,
         new_id: Callable[[], str] = new_build_id,
+        resume_budget: TokenBucket = RESUME_BUDGET,
     ) -> None:
         self.settings = settings
         self.builds = builds
@@ -79,6 +81,7 @@ class BuildService:
         self.jobs = jobs
         self._clock = clock
         self._new_id = new_id
+        self.resume_budget = resume_budget
 
     @classmethod
     def from_clients(
@@ -267,13 +270,26 @@ class BuildService:
     def resume(self, connection_id: str, after: int) -> list[str]:
         """The encoded messages answering ``{"action": "resume", "after": SEQ}``: the backlog
         after SEQ as ``log`` messages (each within one frame), the ``status``, then ``resumed``.
-        Raises InvalidRequest when the connection is not registered for a build."""
+        Raises InvalidRequest when the connection is not registered for a build,
+        TooManyRequests (and reads nothing) when it used up its resume budget
+        (:mod:`chalicelib.ratelimit`)."""
+        unregistered = InvalidRequest(
+            "this connection watches no build: reconnect with ?build=<build id>"
+        )
         build_ids = self.connections.builds_of(connection_id)
         if not build_ids:
-            raise InvalidRequest(
-                "this connection watches no build: reconnect with ?build=<build id>"
-            )
+            raise unregistered
         build_id = build_ids[0]
+        taken = self.connections.take_resume(build_id, connection_id, self._now(),
+                                             self.resume_budget)
+        if taken is None:
+            raise unregistered
+        if not taken.allowed:
+            raise TooManyRequests(
+                f"too many resumes on this connection ({self.resume_budget.describe()}): "
+                f"send the resume again in {wait_text(taken.retry_after_s)}",
+                taken.retry_after_s,
+            )
         lines: list[dict[str, Any]] = []
         cursor, more = after, True
         while more:
