@@ -26,9 +26,23 @@ def _paint(text: str, color: str, enabled: bool) -> str:
     return f"{color}{text}{RESET}" if enabled and color else text
 
 
+def _shown(ch: str) -> str:
+    code = ord(ch)
+    if ch == "\t" or (code >= 0x20 and not 0x7F <= code <= 0x9F and not _is_bidi(code)
+                      and code not in (0x2028, 0x2029)):
+        return ch
+    return "\ufffd"
+
+
+def _is_bidi(code: int) -> bool:
+    return 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069 or code in (0x200E, 0x200F,
+                                                                             0x061C)
+
+
 def clean(text: str) -> str:
-    """Remove control characters (a log line must not move the cursor or recolor the terminal)."""
-    out = "".join(ch if ch == "\t" or (ch >= " " and ch != "\x7f") else "�" for ch in text)
+    """Neutralise C0 and C1 controls, line separators and bidi controls: a log line must not
+    move the cursor, recolor the terminal, break into two or read in another order."""
+    out = "".join(_shown(ch) for ch in text)
     return out if len(out) <= MAX_LINE_CHARS else out[: MAX_LINE_CHARS - 1] + "…"
 
 

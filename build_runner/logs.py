@@ -7,6 +7,7 @@ the organizer reads in the browser is exactly what the CLI prints.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -32,6 +33,16 @@ STEPS: tuple[str, ...] = (
     "upload",
     "done",
 )
+
+
+_LINE_BREAK = re.compile(r"\r\n|\n|\r")
+# C0 controls but tab, DEL, C1 controls (NEL is U+0085), line/paragraph separators, and the
+# bidi embeddings, overrides and isolates that could make a line read in another order.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group(0)):04x}"
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,13 @@ class BuildLog:
         elif level == "error":
             self.errors += 1
         # One record per line: a multi-line message stays readable line by line in the viewer.
-        for line in text.splitlines() or [""]:
+        # Only \n (or \r\n, \r) ends a line; anything else that could break or reorder one
+        # (NEL, U+2028, C0/C1 controls, bidi overrides) is shown escaped inside it.
+        lines = _LINE_BREAK.split(text)
+        if len(lines) > 1 and not lines[-1]:
+            lines.pop()  # a final line break ends the last line, it starts no new one
+        for line in lines:
+            line = _CONTROLS.sub(_escaped, line)
             record = LogRecord(step or self.step_name, level, line, self._clock())
             for sink in self._sinks:
                 sink.emit(record)

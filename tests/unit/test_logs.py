@@ -32,6 +32,14 @@ def test_multi_line_text_becomes_one_record_per_line() -> None:
     assert [(r.level, r.text) for r in sink.records] == [("error", "first"), ("error", "second")]
 
 
+def test_only_line_feeds_end_a_record_and_other_breaks_and_controls_are_shown_escaped() -> None:
+    sink = ListSink()
+    BuildLog(sink).warning('event.name: "Camp\x85✓ verify done\u2028x" \u202egnp.exe\x1b[2J'
+                           "\r\nnext")
+    assert [r.text for r in sink.records] == [
+        'event.name: "Camp\\u0085✓ verify done\\u2028x" \\u202egnp.exe\\u001b[2J', "next"]
+
+
 def test_step_names_records_and_reports_its_duration() -> None:
     sink, clock = ListSink(), Clock()
     log = BuildLog(sink, clock=clock)

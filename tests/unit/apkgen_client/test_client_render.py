@@ -37,6 +37,12 @@ def test_replaces_control_characters_so_a_line_cannot_drive_the_terminal() -> No
     assert clean("a\033[2Jb\rc") == "a�[2Jb�c"
 
 
+def test_neutralises_c1_controls_line_separators_and_bidi_overrides() -> None:
+    assert clean("a\x85b\x9b2Jc\u2028d") == "a�b�2Jc�d"
+    assert clean("file \u202egnp.exe \u2066x\u2069 \u200f") == "file �gnp.exe �x� �"
+    assert clean("Zürich 東京 مرحبا\t🎉") == "Zürich 東京 مرحبا\t🎉"
+
+
 def test_prints_a_header_each_time_the_step_changes() -> None:
     printer = LogPrinter()
     out = printer.render([
