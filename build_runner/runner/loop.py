@@ -37,6 +37,7 @@ from build_runner.logs import BuildLog, LogSink
 from build_runner.runner import outcome
 from build_runner.runner.config import RunnerConfig, Services
 from build_runner.runner.job import BuildAttempt, GeneratorLike, release
+from build_runner.runner.store_wait import STORE_POLL_S, StoreWait, store_origin, unreachable_reason
 from chalicelib import protocol
 from chalicelib.builds import FAILED, RUNNING, TERMINAL, Build
 from chalicelib.errors import BuildNotFound, ClaimConflict
@@ -76,16 +77,25 @@ class Runner:
     def run(self, *, once: bool = False) -> int:
         """Loop until stopped (or, with ``once``, after one receive); returns the jobs handled.
 
-        When SQS or DynamoDB cannot be reached the loop logs it and tries again after
-        ``config.error_backoff_s``; with ``once`` the error is raised instead.
+        When the store cannot be reached (moto down or restarting) the loop says once that it
+        waits for it and tries again every ``STORE_POLL_S`` (see ``store_wait``); after other
+        errors it logs them and tries again after ``config.error_backoff_s``. With ``once``
+        the error is raised instead.
         """
         handled = 0
+        wait = StoreWait(f"the job queue at {self._store_origin()}", logger.warning)
         while not self.stopping.is_set():
             try:
                 handled += self.poll_once()
-            except Exception:
+                wait.reached()
+            except Exception as exc:
                 if once:
                     raise
+                reason = unreachable_reason(exc)
+                if reason is not None:
+                    wait.unreachable(reason)
+                    self.stopping.wait(STORE_POLL_S)
+                    continue
                 logger.exception(
                     "runner %s: receiving jobs failed; trying again in %.0f s",
                     self.config.runner_id, self.config.error_backoff_s,
@@ -94,6 +104,12 @@ class Runner:
             if once:
                 break
         return handled
+
+    def _store_origin(self) -> str:
+        try:
+            return store_origin(self.s.queue.queue_url)
+        except Exception:
+            return "(queue URL unknown)"
 
     def poll_once(self, wait_s: int | None = None) -> int:
         """Drain the dead-letter queue, then receive (long poll) and handle one job."""
