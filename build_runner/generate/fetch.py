@@ -90,16 +90,18 @@ class FetchError(ApkgenError):
 
     ``status`` is the HTTP status of an error answer and ``body`` the start of its body;
     ``retryable`` says whether trying again may help (5xx, 429, timeouts, dropped connections);
-    ``attempts`` how many tries were made. Never leaves the input side: it becomes a problem
-    about the file or field that needed it.
+    ``attempts`` how many tries were made; ``refused`` that the address itself may not be
+    fetched (it says nothing about the host's health). Never leaves the input side: it becomes a
+    problem about the file or field that needed it.
     """
 
     def __init__(self, message: str, status: int | None = None, *, retryable: bool = False,
-                 body: bytes = b"") -> None:
+                 body: bytes = b"", refused: bool = False) -> None:
         super().__init__(message)
         self.status = status
         self.retryable = retryable
         self.body = body
+        self.refused = refused
         self.attempts = 1
 
 
@@ -112,14 +114,27 @@ def resolve_host(host: str) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
+# The cloud metadata services (AWS IPv4 and IPv6, Alibaba), never fetched from, even where
+# private addresses are allowed (a local stack).
+METADATA_ADDRESSES = frozenset(ipaddress.ip_address(a) for a in (
+    "169.254.169.254", "fd00:ec2::254", "100.100.100.200"))
+
+
 def refusal(address: str, allow_private: bool) -> str | None:
-    """Why an address must not be fetched from, or None when it may be."""
+    """Why an address must not be fetched from, or None when it may be.
+
+    Always refused: the metadata services, link-local, multicast, unspecified and reserved
+    addresses. Without ``allow_private`` also every address that is not globally reachable:
+    loopback, private (RFC 1918, unique local), and the shared address space 100.64.0.0/10.
+    """
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
+    if ip in METADATA_ADDRESSES:
+        return f"the address {ip} is a cloud metadata service"
     if ip.is_link_local or ip.is_multicast or ip.is_unspecified or ip.is_reserved:
         return f"the address {ip} is not a public web server"
-    if not allow_private and (ip.is_loopback or ip.is_private):
+    if not allow_private and (ip.is_loopback or ip.is_private or not ip.is_global):
         return f"the address {ip} is private"
     return None
 
@@ -320,9 +335,10 @@ class Fetcher:
         """Refuse what may not be fetched: other schemes, hosts that resolve to inner addresses."""
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https"):
-            raise FetchError(f"only http and https addresses can be fetched, not {parts.scheme}:")
+            raise FetchError(f"only http and https addresses can be fetched, not {parts.scheme}:",
+                             refused=True)
         if not parts.hostname:
-            raise FetchError("the address has no host name")
+            raise FetchError("the address has no host name", refused=True)
         self.address_for(parts.hostname)
 
     def address_for(self, host: str) -> str:
@@ -334,7 +350,7 @@ class Fetcher:
         for address in addresses:
             reason = refusal(address, self._limits.allow_private_hosts)
             if reason:
-                raise FetchError(f"{host} is refused: {reason}")
+                raise FetchError(f"{host} is refused: {reason}", refused=True)
         return addresses[0]
 
     def deadline(self, seconds: float, message: str) -> Deadline:
@@ -373,7 +389,7 @@ class Fetcher:
                         continue
                     except TimeUp:
                         pass  # no time left for another try: this failure is the answer
-                if exc.status is None or exc.status >= 500:
+                if not exc.refused and (exc.status is None or exc.status >= 500):
                     self._failures[host] = self._failures.get(host, 0) + 1
                 raise
             self._failures[host] = 0

@@ -170,3 +170,43 @@ def test_a_dripping_tls_server_is_stopped_by_the_download_deadline(
         fetcher.get(f"https://{TLS_HOST}:{port}/drip")
     assert str(caught.value) == "the download took longer than 1.5s"
     assert time.monotonic() - began < 1.5 + 1.0
+
+
+@pytest.fixture
+def redirecting() -> Iterator[int]:
+    """/bad redirects to the metadata service; /logo.png is a good answer."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path.startswith("/bad"):
+                self.send_response(302)
+                self.send_header("Location", "http://169.254.169.254/latest/meta-data/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", "4")
+            self.end_headers()
+            self.wfile.write(b"logo")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return None
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd.server_address[1]
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_refused_redirects_count_against_their_url_not_their_host(redirecting: int) -> None:
+    def resolve(host: str) -> list[str]:
+        return ["169.254.169.254"] if host == "169.254.169.254" else ["127.0.0.1"]
+
+    fetcher = Fetcher(Limits(allow_private_hosts=True), resolver=resolve)
+    base = f"http://images.example.invalid:{redirecting}"
+    for n in range(5):
+        with pytest.raises(FetchError, match="is a cloud metadata service"):
+            fetcher.get(f"{base}/bad{n}.png")
+    assert fetcher.get(f"{base}/logo.png") == b"logo"
