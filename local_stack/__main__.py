@@ -2,7 +2,9 @@
 
 Options: ``--http-port 8000 --ws-port 8001 --mgmt-port 8002 --moto-port 5000`` (0 = a free
 port), ``--runners N``, ``--state-dir .dev`` (work dir and development keystore),
-``--json`` (print one ``READY {urls}`` line for scripts). Ctrl-C or SIGTERM stops every part.
+``--json`` (print one ``READY {urls}`` line for scripts). A part that dies is started again
+(``local_stack.supervisor``); moto's state is kept in ``STATE_DIR/moto``. Ctrl-C or SIGTERM
+stops every part.
 
 ``_moto`` and ``_http`` are the stack's own children (moto's server; the Chalice app over HTTP).
 """
@@ -15,16 +17,16 @@ import sys
 import time
 from pathlib import Path
 
+from local_stack.servers import serve_http, serve_moto
 from local_stack.stack import (
     READY_PREFIX,
     LocalStack,
     StackError,
     StackOptions,
+    print_output,
     say,
-    serve_http,
-    serve_moto,
-    wait_for_signal,
 )
+from local_stack.supervisor import wait_for_signal
 
 
 def _port(value: str) -> int:
@@ -64,6 +66,8 @@ def _child_args(argv: list[str], *, app: bool) -> argparse.Namespace:
     parser.add_argument("--port", type=_port, default=0)
     if app:
         parser.add_argument("--app", required=True)
+    else:
+        parser.add_argument("--state-dir", type=Path, default=None)
     return parser.parse_args(argv)
 
 
@@ -71,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else argv
     if args_list[:1] == ["_moto"]:
         child = _child_args(args_list[1:], app=False)
-        return serve_moto(child.host, child.port)
+        return serve_moto(child.host, child.port, child.state_dir)
     if args_list[:1] == ["_http"]:
         child = _child_args(args_list[1:], app=True)
         return serve_http(child.app, child.host, child.port)
@@ -102,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     try:
-        return wait_for_signal(stack, on_ready)
+        return wait_for_signal(stack, on_ready, print_output)
     except StackError as exc:
         print(f"local_stack: {exc}", file=sys.stderr)
         return 1

@@ -35,9 +35,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from local_stack.servers import READY_PREFIX
+
 REPO = Path(__file__).resolve().parents[1]
 APP_SPEC = str(REPO / "chalice_app" / "app.py") + ":app"
-READY_PREFIX = "READY "
 LOCAL_WS_READY_PREFIX = "LOCAL_WS READY "
 START_TIMEOUT_S = 60.0
 STOP_GRACE_S = 10.0
@@ -54,6 +55,20 @@ FAKE_AWS_ENV = {
     "no_proxy": "127.0.0.1,localhost",
 }
 _PR_SET_PDEATHSIG = 1
+# Settings that say where the parts are (or which runner is which): the stack decides them, so
+# the caller's values (say, from a shell set up for AWS) never reach a child.
+STACK_OWNED_SETTINGS = frozenset(
+    {
+        "APKGEN_AWS_ENDPOINT_URL",
+        "APKGEN_REGION",
+        "APKGEN_QUEUE_URL",
+        "APKGEN_WS_URL",
+        "APKGEN_WS_MANAGEMENT_URL",
+        "APKGEN_PUBLIC_URL",
+        "APKGEN_WORK_DIR",
+        "APKGEN_RUNNER_ID",
+    }
+)
 
 
 class StackError(Exception):
@@ -65,8 +80,10 @@ class StackOptions:
     """Ports (0 = a free one), runner count, where state lives, and extra settings.
 
     ``env`` adds or overrides environment variables of every child (``APKGEN_*`` settings such as
-    ``APKGEN_VISIBILITY_TIMEOUT_S``). ``drop_abnormal_disconnects`` makes local_ws skip
-    ``$disconnect`` for peers that vanish without a close frame (see ``local_ws.server``).
+    ``APKGEN_VISIBILITY_TIMEOUT_S``). ``persist_moto`` keeps moto's state in ``state_dir/moto``
+    across restarts (see ``local_stack.moto_state``). ``drop_abnormal_disconnects`` makes
+    local_ws skip ``$disconnect`` for peers that vanish without a close frame (see
+    ``local_ws.server``).
     """
 
     host: str = "127.0.0.1"
@@ -78,6 +95,7 @@ class StackOptions:
     stage: str = "local"
     state_dir: Path = REPO / ".dev"
     env: Mapping[str, str] = field(default_factory=dict)
+    persist_moto: bool = True
     drop_abnormal_disconnects: bool = False
     ws_idle_timeout_s: float | None = None
     python: str = sys.executable
@@ -144,8 +162,17 @@ def urls_of(options: StackOptions) -> StackUrls:
 def child_environment(
     options: StackOptions, urls: StackUrls, base: Mapping[str, str]
 ) -> dict[str, str]:
-    """The environment every child gets: fake AWS credentials, endpoints, work dir. Pure."""
-    env = {k: v for k, v in base.items() if not k.startswith(("APKGEN_", "AWS_"))}
+    """The environment every child gets: fake AWS credentials, endpoints, work dir. Pure.
+
+    The caller's ``APKGEN_*`` settings reach every child (``APKGEN_FETCH_PRIVATE_HOSTS=false``
+    …), except :data:`STACK_OWNED_SETTINGS`; ``options.env`` overrides both. The caller's
+    ``AWS_*`` variables never do: the local stack only ever talks to its own moto.
+    """
+    env = {
+        k: v
+        for k, v in base.items()
+        if not k.startswith("AWS_") and k not in STACK_OWNED_SETTINGS
+    }
     env.update(FAKE_AWS_ENV)
     env.update(
         {
@@ -186,6 +213,8 @@ class Child:
     ) -> None:
         self.name = name
         self.argv = argv
+        self.env = dict(env)
+        self.started_at = time.monotonic()
         self.ready_info: dict[str, Any] | None = None
         self._ready_prefix = ready_prefix
         self._ready = threading.Event()
@@ -205,6 +234,14 @@ class Child:
         )
         self._pump = threading.Thread(target=self._read, name=f"stack-{name}", daemon=True)
         self._pump.start()
+
+    def respawn(self) -> Child:
+        """The same part started again: same command, environment and output."""
+        return Child(self.name, self.argv, self.env, self._output, self._ready_prefix)
+
+    @property
+    def ready_prefix(self) -> str | None:
+        return self._ready_prefix
 
     @property
     def pid(self) -> int:
@@ -274,6 +311,7 @@ class Child:
         return self.process.returncode
 
 
+STACK_NAME = "local_stack"
 _output_lock = threading.Lock()
 
 
@@ -324,65 +362,13 @@ class LocalStack:
         """Start every part, in dependency order; returns the URLs. Raises :class:`StackError`."""
         (self.options.state_dir / "work").mkdir(parents=True, exist_ok=True)
         try:
-            self.moto = Child(
-                "moto",
-                self._python(
-                    "-m",
-                    "local_stack",
-                    "_moto",
-                    "--host",
-                    self.options.host,
-                    "--port",
-                    str(self.options.moto_port),
-                ),
-                self.env,
-                self._output,
-            )
+            self.moto = self._spawn(self._moto_argv(), "moto")
             self.moto.wait_ready()
             self.resources = self._create_resources()
             if self.resources.get("queue_url"):
                 self.env["APKGEN_QUEUE_URL"] = str(self.resources["queue_url"])
-            ws_args = [
-                "-m",
-                "local_ws",
-                "--app",
-                APP_SPEC,
-                "--host",
-                self.options.host,
-                "--ws-port",
-                str(self.options.ws_port),
-                "--mgmt-port",
-                str(self.options.mgmt_port),
-                "--stage",
-                self.options.stage,
-            ]
-            if self.options.drop_abnormal_disconnects:
-                ws_args.append("--skip-disconnect-on-abnormal-close")
-            if self.options.ws_idle_timeout_s is not None:
-                ws_args += ["--idle-timeout", str(self.options.ws_idle_timeout_s)]
-            self.local_ws = Child(
-                "local_ws",
-                self._python(*ws_args),
-                self.env,
-                self._output,
-                ready_prefix=LOCAL_WS_READY_PREFIX,
-            )
-            self.http = Child(
-                "http",
-                self._python(
-                    "-m",
-                    "local_stack",
-                    "_http",
-                    "--app",
-                    APP_SPEC,
-                    "--host",
-                    self.options.host,
-                    "--port",
-                    str(self.options.http_port),
-                ),
-                self.env,
-                self._output,
-            )
+            self.local_ws = self._spawn(self._ws_argv(), "local_ws", LOCAL_WS_READY_PREFIX)
+            self.http = self._spawn(self._http_argv(), "http")
             self.local_ws.wait_ready()
             self.http.wait_ready()
             for _ in range(self.options.runners):
@@ -391,6 +377,65 @@ class LocalStack:
             self.stop()
             raise
         return self.urls
+
+    def _spawn(
+        self,
+        argv: list[str],
+        name: str,
+        ready_prefix: str | None = READY_PREFIX,
+        env: Mapping[str, str] | None = None,
+    ) -> Child:
+        child = Child(name, argv, self.env if env is None else env, self._output, ready_prefix)
+        self._output(STACK_NAME, f"{name} started (pid {child.pid})")
+        return child
+
+    def _moto_argv(self) -> list[str]:
+        argv = self._python(
+            "-m", "local_stack", "_moto",
+            "--host", self.options.host, "--port", str(self.options.moto_port),
+        )  # fmt: skip
+        if self.options.persist_moto:
+            argv += ["--state-dir", str(self.options.state_dir / "moto")]
+        return argv
+
+    def _ws_argv(self) -> list[str]:
+        argv = self._python(
+            "-m", "local_ws", "--app", APP_SPEC, "--host", self.options.host,
+            "--ws-port", str(self.options.ws_port), "--mgmt-port", str(self.options.mgmt_port),
+            "--stage", self.options.stage,
+        )  # fmt: skip
+        if self.options.drop_abnormal_disconnects:
+            argv.append("--skip-disconnect-on-abnormal-close")
+        if self.options.ws_idle_timeout_s is not None:
+            argv += ["--idle-timeout", str(self.options.ws_idle_timeout_s)]
+        return argv
+
+    def _http_argv(self) -> list[str]:
+        return self._python(
+            "-m", "local_stack", "_http", "--app", APP_SPEC,
+            "--host", self.options.host, "--port", str(self.options.http_port),
+        )  # fmt: skip
+
+    def restart(self, child: Child) -> Child:
+        """Start ``child`` (a part that died) again, on the same port with the same settings,
+        and wait until it is ready; after moto, the resources are created again where they
+        vanished (moto without its state). Raises :class:`StackError`."""
+        child.stop(grace_s=0)
+        new = child.respawn()
+        self._output(STACK_NAME, f"{new.name} started (pid {new.pid})")
+        if child is self.moto:
+            self.moto = new
+        elif child is self.local_ws:
+            self.local_ws = new
+        elif child is self.http:
+            self.http = new
+        else:
+            self.runners = [new if r is child else r for r in self.runners]
+        if new.ready_prefix is not None:
+            new.wait_ready()
+        if new is self.moto:
+            self.resources = self._create_resources()
+        return new
 
     def _create_resources(self) -> dict[str, Any]:
         # Imported here: the resources module pulls in boto3 and chalicelib, which the
@@ -428,12 +473,11 @@ class LocalStack:
         runner_env = dict(self.env)
         runner_env.update(env or {})
         runner_env.setdefault("APKGEN_RUNNER_ID", f"local-runner-{self._runner_count}")
-        child = Child(
-            f"runner-{self._runner_count}",
+        child = self._spawn(
             self._python("-m", "build_runner", "run"),
+            f"runner-{self._runner_count}",
+            None,
             runner_env,
-            self._output,
-            ready_prefix=None,
         )
         self.runners.append(child)
         return child
@@ -460,79 +504,6 @@ class LocalStack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-# -- The children that are not separate packages ---------------------------------------------------
-
-
-def serve_moto(host: str, port: int) -> int:
-    """``python -m local_stack _moto``: moto's server until SIGTERM/SIGINT."""
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-    server.start()
-    bound_host, bound_port = server.get_host_and_port()
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    print(READY_PREFIX + json.dumps({"url": f"http://{bound_host}:{bound_port}"}), flush=True)
-    stop.wait()
-    server.stop()
-    return 0
-
-
-def serve_http(app_spec: str, host: str, port: int) -> int:
-    """``python -m local_stack _http``: the Chalice app's HTTP routes via ``chalice.local``."""
-    from chalice.config import Config
-    from chalice.local import create_local_server
-
-    from local_ws.loader import load_app
-
-    app = load_app(app_spec)
-    config = Config.create(chalice_stage="local", app_name=getattr(app, "app_name", "app"))
-    server = create_local_server(app, config, host, port)
-    bound_port = server.server.server_address[1]
-
-    def shutdown(*_: object) -> None:
-        # serve_forever runs in this (main) thread: shut down from another one.
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, shutdown)
-    print(READY_PREFIX + json.dumps({"url": f"http://{host}:{bound_port}"}), flush=True)
-    server.server.serve_forever()
-    server.server.server_close()
-    return 0
-
-
-def wait_for_signal(stack: LocalStack, on_ready: Callable[[], None]) -> int:
-    """Run until SIGINT/SIGTERM or until a part other than a runner dies; then stop all."""
-    stop = threading.Event()
-    previous = {
-        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
-    status = 0
-    try:
-        stack.start()
-        on_ready()
-        while not stop.wait(0.5):
-            dead = [c for c in (stack.moto, stack.local_ws, stack.http) if c and not c.alive]
-            if dead:
-                name, code = dead[0].name, dead[0].process.returncode
-                print(
-                    f"local_stack: {name} exited with status {code}; stopping everything",
-                    file=sys.stderr,
-                )
-                status = 1
-                break
-    finally:
-        stack.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return status
 
 
 def iter_children(stack: LocalStack) -> Iterator[Child]:

@@ -14,11 +14,13 @@ Yields a :class:`tests.e2e.harness.E2EStack`:
 
 Two runners. local_ws skips ``$disconnect`` for viewers that vanish without a close frame (AWS
 delivers it best-effort), so a vanished viewer is cleaned up by the fan-out's GoneException.
-The work dir and development keystore live in ``.dev/e2e`` and are reused between sessions.
+The work dir and development keystore live in ``.dev/e2e`` and are reused between sessions;
+moto's saved state there is not (each session starts with an empty moto).
 """
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,6 +62,8 @@ def local_stack() -> Iterator[E2EStack]:
             log_file.write(f"[{name}] {line}\n")
             log_file.flush()
 
+    # Each session starts with an empty moto (the state dir keeps moto's state across restarts).
+    shutil.rmtree(REPO / ".dev" / "e2e" / "moto", ignore_errors=True)
     options = StackOptions(
         http_port=0,
         ws_port=0,

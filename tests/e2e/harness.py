@@ -14,9 +14,12 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import signal
 import socket
 import struct
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -35,7 +38,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from chalicelib.aws import AwsClients
 from chalicelib.settings import Settings
-from local_stack.stack import FAKE_AWS_ENV, Child, LocalStack
+from local_stack.stack import FAKE_AWS_ENV, READY_PREFIX, REPO, Child, LocalStack
 
 TERMINAL = ("succeeded", "failed", "cancelled")
 WAIT_S = 60.0
@@ -77,21 +80,11 @@ class HttpAnswer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class E2EStack:
-    """The running stack. Ports are free ones chosen at start; every part is its own process."""
+class HttpApi:
+    """The app's HTTP API at ``http_url`` (requests, builds, statuses, logs)."""
 
-    stack: LocalStack
     http_url: str
-    ws_url: str
-    management_url: str
-    moto_url: str
-    settings: Settings
-    env: dict[str, str]
-    clients: AwsClients
-    log_path: Path
 
-    # -- HTTP -------------------------------------------------------------------------------
     def request(
         self,
         method: str,
@@ -154,6 +147,21 @@ class E2EStack:
             )
         )
 
+
+@dataclass
+class E2EStack(HttpApi):
+    """The running stack. Ports are free ones chosen at start; every part is its own process."""
+
+    stack: LocalStack
+    http_url: str
+    ws_url: str
+    management_url: str
+    moto_url: str
+    settings: Settings
+    env: dict[str, str]
+    clients: AwsClients
+    log_path: Path
+
     # -- AWS (moto) --------------------------------------------------------------------------
     def build_item(self, build_id: str) -> dict[str, Any]:
         item = self.clients.dynamodb.get_item(
@@ -210,6 +218,114 @@ class E2EStack:
         """Start runners until ``count`` are alive."""
         while len(self.runners) < count:
             self.stack.add_runner()
+
+
+class StackProcess(HttpApi):
+    """``python -m local_stack`` as a process, as ``make dev`` runs it, on free ports.
+
+    Order of calls: ``StackProcess(...)`` starts it and waits for its ``READY`` line (raises
+    AssertionError with its output if it does not come), then any of :meth:`wait_line`,
+    :meth:`pid`, the HTTP helpers; :meth:`stop` ends it (SIGTERM) and returns its exit status.
+    """
+
+    def __init__(
+        self,
+        state_dir: Path,
+        *,
+        runners: int = 1,
+        env: dict[str, str] | None = None,
+        log_path: Path | None = None,
+        python: str = sys.executable,
+    ) -> None:
+        argv = [
+            python, "-m", "local_stack", "--http-port", "0", "--ws-port", "0",
+            "--mgmt-port", "0", "--moto-port", "0", "--runners", str(runners), "--json",
+            "--state-dir", str(state_dir),
+        ]  # fmt: skip
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._log = log_path.open("a", encoding="utf-8") if log_path else None
+        self.process = subprocess.Popen(
+            argv, cwd=REPO, env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+        )  # fmt: skip
+        self._reader = threading.Thread(target=self._read, name="stack-output", daemon=True)
+        self._reader.start()
+        ready = self.wait_line("^" + re.escape(READY_PREFIX) + r"(\{.*\})", WAIT_S)
+        urls = json.loads(ready.group(1))
+        self.http_url: str = urls["http_url"]
+        self.ws_url: str = urls["ws_url"]
+        self.moto_url: str = urls["moto_url"]
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for raw in self.process.stdout:
+            line = raw.rstrip("\n")
+            if self._log is not None:
+                self._log.write(line + "\n")
+                self._log.flush()
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    def mark(self) -> int:
+        """Where the output is now: :meth:`wait_line` ``after`` this sees only newer lines."""
+        with self._changed:
+            return len(self.lines)
+
+    def wait_line(self, pattern: str, timeout: float = WAIT_S, after: int = 0) -> re.Match[str]:
+        """Wait for an output line (after line number ``after``) that matches ``pattern``."""
+        regex = re.compile(pattern)
+
+        def found() -> re.Match[str] | None:
+            for line in self.lines[after:]:
+                match = regex.search(line)
+                if match:
+                    return match
+            return None
+
+        with self._changed:
+            ok = self._changed.wait_for(
+                lambda: found() is not None or self.process.poll() is not None, timeout
+            )
+            match = found()
+        assert ok and match, (
+            f"no line matching {pattern!r} within {timeout:.0f} s; the stack's output ends:\n"
+            + "\n".join(self.lines[-40:])
+        )
+        return match
+
+    def pid(self, part: str) -> int:
+        """The pid of the part's newest process (``moto``, ``local_ws``, ``http``, ``runner-1``)."""
+        pattern = re.compile(rf"\[local_stack\] {re.escape(part)} started \(pid (\d+)\)")
+        with self._changed:
+            pids = [int(m.group(1)) for line in self.lines if (m := pattern.search(line))]
+        assert pids, f"{part} was never started"
+        return pids[-1]
+
+    def kill(self, part: str, timeout: float = WAIT_S) -> None:
+        """SIGKILL the part, as if it crashed, and wait until the stack says it is back."""
+        old = self.pid(part)
+        since = self.mark()
+        os.killpg(old, signal.SIGKILL)
+        self.wait_line(rf"\[local_stack\] {re.escape(part)} exited with status -9", timeout, since)
+        self.wait_line(rf"\[local_stack\] {re.escape(part)} is back", timeout, since)
+        assert self.pid(part) != old
+
+    def stop(self, timeout: float = WAIT_S) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout)
+        self._reader.join(timeout)
+        if self._log is not None:
+            self._log.close()
+        return self.process.returncode
 
 
 class Viewer:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from chalicelib.settings import Settings
-from local_stack.stack import StackOptions, child_environment, resolve_ports, urls_of
+from local_stack.stack import (
+    STACK_OWNED_SETTINGS,
+    StackOptions,
+    child_environment,
+    resolve_ports,
+    urls_of,
+)
 
 
 def test_zero_ports_become_distinct_free_ports_and_fixed_ones_stay() -> None:
@@ -35,10 +41,10 @@ def test_children_get_fake_credentials_every_endpoint_and_the_overrides() -> Non
         state_dir=Path("/state"),
         env={"APKGEN_VISIBILITY_TIMEOUT_S": "7"},
     )
-    base = {"PATH": "/bin", "AWS_PROFILE": "real-account", "APKGEN_BUCKET": "prod-bucket"}
+    base = {"PATH": "/bin", "AWS_PROFILE": "real-account", "APKGEN_VISIBILITY_TIMEOUT_S": "99"}
     env = child_environment(options, urls_of(options), base)
     assert env["PATH"] == "/bin"
-    # Nothing from the caller's AWS or apkgen configuration leaks into the local stack.
+    # Nothing from the caller's AWS configuration leaks into the local stack.
     assert "AWS_PROFILE" not in env
     assert env["AWS_ACCESS_KEY_ID"] == "testing"
     settings = Settings.from_env(env)
@@ -49,3 +55,27 @@ def test_children_get_fake_credentials_every_endpoint_and_the_overrides() -> Non
     assert settings.public_url == "http://127.0.0.1:1"
     assert settings.work_dir == "/state/work"
     assert settings.visibility_timeout_s == 7
+
+
+def test_the_callers_apkgen_settings_reach_every_child() -> None:
+    options = StackOptions(moto_port=4)
+    base = {"APKGEN_FETCH_PRIVATE_HOSTS": "false", "APKGEN_MAX_RECEIVE_COUNT": "9"}
+    settings = Settings.from_env(child_environment(options, urls_of(options), base))
+    assert settings.fetch_private_hosts is False
+    assert settings.max_receive_count == 9
+
+
+def test_where_the_parts_are_is_decided_by_the_stack_not_by_the_caller() -> None:
+    options = StackOptions(moto_port=4, state_dir=Path("/state"))
+    base = {name: "https://real.example" for name in STACK_OWNED_SETTINGS}
+    env = child_environment(options, urls_of(options), base)
+    assert env["APKGEN_AWS_ENDPOINT_URL"] == "http://127.0.0.1:4"
+    assert env["APKGEN_WORK_DIR"] == "/state/work"
+    assert "APKGEN_QUEUE_URL" not in env and "APKGEN_RUNNER_ID" not in env
+
+
+def test_the_stacks_own_settings_override_the_callers() -> None:
+    options = StackOptions(env={"APKGEN_FETCH_PRIVATE_HOSTS": "true"})
+    base = {"APKGEN_FETCH_PRIVATE_HOSTS": "false"}
+    env = child_environment(options, urls_of(options), base)
+    assert Settings.from_env(env).fetch_private_hosts is True
