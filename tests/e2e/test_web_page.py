@@ -195,6 +195,7 @@ def test_reconnects_after_a_dropped_connection_without_gap_or_duplicate(
         drop_connections(local_stack, build_id)
         expect(page.locator("#connection")).to_contain_text("reconnecting")
         wait_live(page)
+        expect(page.locator("#connection")).to_contain_text("reconnected; resumed after line")
     finally:
         local_stack.resume_runners()
     wait_status(page, "succeeded")

@@ -225,6 +225,8 @@
     this.autoTop = 0;
     this.ws = null;
     this.failures = 0;
+    this.resumedAfter = null;  // the seq a reconnect resumed after, until it is shown
+    this.reconnected = false;
     this.stopped = false;
     this.timer = 0;
     this.tick = 0;
@@ -287,12 +289,21 @@
     var ws = new WebSocket(url);
     this.ws = ws;
     ws.onopen = function () {
-      ws.send(JSON.stringify({ action: "resume", after: self.follow.onOpen() }));
+      var after = self.follow.onOpen();
+      self.resumedAfter = self.failures > 0 ? after : null;
+      ws.send(JSON.stringify({ action: "resume", after: after }));
     };
     ws.onmessage = function (event) {
       if (ws !== self.ws) return;
       self.failures = 0;
-      showConnection("");
+      if (self.resumedAfter !== null && self.resumedAfter !== undefined) {
+        // Say so: the log below goes on from where it stopped, nothing was missed.
+        showConnection("Live log reconnected; resumed after line " + self.resumedAfter + ".");
+        self.resumedAfter = null;
+        self.reconnected = true;
+      } else if (!self.reconnected) {
+        showConnection("");
+      }
       var message;
       try { message = JSON.parse(event.data); } catch (e) {
         showConnection("The log server sent something that is not JSON; reconnecting.");
@@ -314,6 +325,7 @@
       self.ws = null;
       if (self.follow.done()) return;
       self.failures += 1;
+      self.reconnected = false;
       var delay = L.backoffMs(self.failures);
       showConnection("Live log disconnected; reconnecting in " + (delay / 1000).toFixed(1) + "s\u2026");
       self.timer = window.setTimeout(function () { self.connect(); }, delay);
