@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from build_runner.generate.pipeline import DEFAULT_CACHE_DIR
+from build_runner.redact import NOTHING, Redactor
 from build_runner.runner.email import Mailer
 from build_runner.runner.outcome import lease_seconds
 from chalicelib.aws import AwsClients
@@ -40,6 +42,8 @@ class RunnerConfig:
     flush_timeout_s: float = 30.0  # how long the final log flush may take
     error_backoff_s: float = 5.0  # wait after SQS/DynamoDB could not be reached
     work_dir: Path = Path("/tmp/apkgen-work")
+    # What the organizer must not read (paths, internal endpoints): see build_runner.redact.
+    redact: Redactor = NOTHING
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> RunnerConfig:
@@ -50,6 +54,10 @@ class RunnerConfig:
             "lease_s": lease_seconds(settings.visibility_timeout_s, settings.heartbeat_s),
             "max_receive_count": settings.max_receive_count,
             "work_dir": Path(settings.work_dir) / "runner",
+            "redact": Redactor.of(
+                {settings.work_dir: "<work>", str(DEFAULT_CACHE_DIR): "<cache>",
+                 str(Path.home()): "~"},
+                [settings.aws_endpoint_url, settings.ws_management_url, settings.queue_url]),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

@@ -55,6 +55,7 @@ from build_runner.errors import (
 from build_runner.fanout.sink import FanoutHub, FanoutSink
 from build_runner.generate.pipeline import GenerateOptions, GenerateResult
 from build_runner.logs import BuildLog, LogSink
+from build_runner.redact import RedactingSink
 from build_runner.runner import outcome
 from build_runner.runner.config import RunnerConfig, Services
 from build_runner.runner.watch import LOST, STOPPING, CancelCheck, Heartbeat, StepTracker
@@ -172,16 +173,18 @@ class BuildAttempt:
             sink.push_status(protocol.status_message(self.build, last_seq=sink.last_seq))
             heartbeat.step_changed(step)
 
-        log = BuildLog(sink, StepTracker(on_step, self.build.step), *self.extra_sinks)
+        # The organizer's sink reads no runner path, host or endpoint; extra sinks (the
+        # operators') get the raw text.
+        log = BuildLog(RedactingSink(sink, self.config.redact),
+                       StepTracker(on_step, self.build.step), *self.extra_sinks)
         if self.previous_runner:
-            log.warning(
-                f"resuming build after an interrupted attempt by runner {self.previous_runner}; "
-                "starting over from the upload"
-            )
-        log.info(
-            f"runner {self.config.runner_id} took the build "
-            f"(attempt {self.build.attempts}, delivery {self.job.receive_count})"
-        )
+            logger.info("build %s: resuming after an interrupted attempt by runner %s",
+                        build_id, self.previous_runner)
+            log.warning("resuming build after an interrupted attempt by another runner; "
+                        "starting over from the upload")
+        logger.info("build %s: runner %s took it", build_id, self.config.runner_id)
+        log.info(f"a runner took the build (attempt {self.build.attempts}, delivery "
+                 f"{self.job.receive_count})")
         sink.push_status(protocol.status_message(self.build, last_seq=sink.last_seq))
         heartbeat.start()
         work = self.config.work_dir / build_id
@@ -225,6 +228,8 @@ class BuildAttempt:
             if cancel.reason in (LOST, STOPPING):
                 return self._cancelled(log, cancel, "finished while stopping")
             return self._succeeded(log, result)
+        failure = outcome.Failure(self.config.redact(failure.error),
+                                  self.config.redact.value(failure.problems))
         log.error(f"build failed: {failure.error}")
         report_key = self.s.objects.put_report(self.build_id, failure.problems)
         return self._finish(log, FAILED, error=failure.error, problems=failure.problems,

@@ -7,11 +7,13 @@ import errno
 import json
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from build_runner.errors import InputError, ToolchainError
 from build_runner.generate.problems import Problem
+from build_runner.runner.config import RunnerConfig
 from build_runner.runner.loop import Runner
 from chalicelib.errors import StoreError
 from chalicelib.jobs import Job, JobQueue
@@ -96,7 +98,7 @@ def test_takes_over_a_build_whose_runner_died_and_continues_the_seq_numbers(
     seqs = [line["seq"] for line in stored]
     assert seqs == list(range(1, len(seqs) + 1))
     assert stored[5]["text"] == (
-        "resuming build after an interrupted attempt by runner runner-killed; "
+        "resuming build after an interrupted attempt by another runner; "
         "starting over from the upload"
     )
     assert stack.recorder.seqs("v1")[0] == 6
@@ -146,6 +148,33 @@ def test_failing_tool_ends_failed_with_the_tool_and_its_output_tail(stack: Stack
     assert problems["tool"] == "aapt"
     assert problems["output"].endswith("the end")
     assert len(problems["output"]) <= 4000
+
+
+def test_the_organizer_reads_no_runner_path_endpoint_or_runner_name(stack: Stack,
+                                                                    tmp_path: Path) -> None:
+    settings = dataclasses.replace(stack.settings, work_dir=str(tmp_path),
+                                   queue_url=stack.services.queue.queue_url)
+    redact = RunnerConfig.from_settings(settings).redact
+    scratch = tmp_path / "runner" / "b-paths" / "build-k3y" / "app"
+    endpoint = stack.services.queue.queue_url
+    stack.new_build("b-paths")
+    stack.generator.error = ToolchainError(
+        "aapt", f"exited with status 1 in {scratch}",
+        f"{scratch}/res/values/strings.xml:3: error: bad\n/usr/bin/aapt package -M "
+        f"{scratch}/AndroidManifest.xml\ncould not reach {endpoint}/x")
+    stack.watch("b-paths", "viewer")
+    assert stack.runner("runner-on-host-7", redact=redact).poll_once(0) == 1
+
+    build = stack.services.builds.get("b-paths")
+    stored, _ = stack.services.logs.read("b-paths", 0, 1000)
+    shown = "\n".join([build.error or "", build.problems or "",
+                       *(line["text"] for line in stored),
+                       *(m.get("error") or "" for m in stack.recorder.statuses("viewer"))])
+    for secret in (str(tmp_path), endpoint, "runner-on-host-7", "/usr/bin"):
+        assert secret not in shown
+    problems = json.loads(build.problems or "{}")
+    assert problems["output"].startswith("app/res/values/strings.xml:3: error: bad")
+    assert "could not reach <internal>/x" in problems["output"]
 
 
 def test_unexpected_generator_error_ends_failed_as_an_internal_error(stack: Stack) -> None:
@@ -217,7 +246,7 @@ def test_stopping_runner_releases_its_build_for_another_runner_to_resume(stack: 
     [job] = stack.services.queue.receive(0, 1, 30)  # visible again at once
     assert stack.runner("runner-next").handle(job) == "succeeded"
     stored, _ = stack.services.logs.read("b-stop", 0, 1000)
-    assert any("interrupted attempt by runner runner-stopping" in line["text"] for line in stored)
+    assert any("interrupted attempt by another runner" in line["text"] for line in stored)
 
 
 def test_malformed_job_is_deleted_with_a_logged_reason(stack: Stack) -> None:

@@ -138,7 +138,7 @@ def test_a_killed_runners_build_is_taken_over_and_a_stopped_runner_exits_cleanly
     seqs = [line["seq"] for line in stored]
     assert seqs == list(range(1, len(seqs) + 1))
     resumed = [line for line in stored
-               if "interrupted attempt by runner runner-doomed" in line["text"]]
+               if "interrupted attempt by another runner" in line["text"]]
     assert len(resumed) == 1 and resumed[0]["seq"] > seen_before[-1]
     live = recorder.seqs("viewer")
     assert live[: len(seen_before)] == seen_before
