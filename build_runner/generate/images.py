@@ -110,6 +110,9 @@ class _Reader:
         self._fetcher = fetcher
         self._limits = limits
         self._cache: dict[str, bytes | ImageRejected] = {}
+        # Every remote image together: a slow image host cannot hold the build for long.
+        self._budget = fetcher.deadline(limits.images_budget_s, "the remote images took longer "
+                                        f"than {limits.images_budget_s:g}s together")
 
     def read(self, ref: str) -> bytes:
         if ref not in self._cache:
@@ -126,7 +129,7 @@ class _Reader:
         cap = self._limits.max_image_bytes
         if _is_url(ref):
             try:
-                return self._fetcher.get(ref, cap, "image/*")
+                return self._fetcher.get(ref, cap, "image/*", deadline=self._budget)
             except FetchError as exc:
                 raise ImageRejected(f"cannot be downloaded: {exc}") from exc
         if _has_scheme(ref):

@@ -30,6 +30,8 @@ MAX_HOST_FAILURES = 3
 # Reading an event from its API (every document, every page, every retry) takes at most this
 # long, in seconds of wall-clock time, however slowly the server sends.
 API_BUDGET_S = 60.0
+# The wall-clock budget of all remote image downloads of one build together.
+IMAGES_BUDGET_S = 90.0
 # Items of one API collection (sessions, speakers, ...) read at most. More is an error: the
 # app is never built from part of an event.
 MAX_API_ITEMS = 10_000
@@ -65,6 +67,7 @@ class Limits:
     allow_private_hosts: bool = True
     # The API source.
     api_budget_s: float = API_BUDGET_S
+    images_budget_s: float = IMAGES_BUDGET_S
     max_api_items: int = MAX_API_ITEMS
 
 
