@@ -64,12 +64,17 @@ API_DOCUMENTS: dict[str, Any] = {
         "ends-at": "2024-06-01T18:00:00+00:00"}}},
     f"{API_BASE}/sessions": {"data": [{"id": "1", "type": "session", "attributes": {
         "title": "Fetched keynote", "starts-at": "2024-06-01T09:00:00+00:00",
-        "ends-at": "2024-06-01T10:00:00+00:00"}}]},
+        "ends-at": "2024-06-01T10:00:00+00:00", "state": "accepted"}}],
+        "meta": {"count": 1}},
+    # The real server answers an event's empty collection with an empty page, not a 404.
+    **{f"{API_BASE}/{name}": {"data": [], "meta": {"count": 0}}
+       for name in ("speakers", "tracks", "microlocations", "session-types", "sponsors",
+                    "social-links")},
 }
 
 
 class ApiHandler(BaseHTTPRequestHandler):
-    """A minimal Open Event API: the event and its sessions; everything else is 404."""
+    """A minimal Open Event API: the event, one session, empty collections; else 404."""
 
     def do_GET(self) -> None:
         document = API_DOCUMENTS.get(self.path.split("?")[0])
