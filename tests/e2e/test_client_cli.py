@@ -136,19 +136,21 @@ def test_builds_an_export_printing_the_log_live_and_writes_an_apk_that_verifies(
     assert f"sha256    {final['artifact']['sha256']}" in status.stdout_lines
 
 
-def test_a_bad_export_exits_1_printing_the_error_with_its_json_path(
+def test_an_export_that_cannot_be_built_exits_1_printing_the_error_with_its_json_path(
     local_stack: E2EStack, samples_dir: Path, tmp_path: Path
 ) -> None:
+    # A date that cannot be read only leaves its session out (a warning); an event without a
+    # name cannot become an app.
     def bad_date(name: str, data: Any) -> Any:
-        if name == "sessions":
-            data[3]["starts-at"] = "2017-13-45T09:00:00-07:00"
+        if name == "event":
+            data["name"] = "   "
         return data
 
     bad = edited_zip(samples_dir / "SparkSummit17.zip", tmp_path / "bad.zip", bad_date)
     client = ClientProcess("build", str(bad), "--api", local_stack.http_url, cwd=tmp_path)
     assert client.finish() == 1
     summary = [line for line in client.err if line.startswith("  ✗ ")]
-    assert summary and "sessions[3].starts-at" in summary[0] and "2017-13-45" in summary[0]
+    assert summary and "event.name: the event's name is missing" in summary[0]
     assert any(line.startswith("Build failed:") for line in client.err)
     assert not list(tmp_path.glob("*.apk"))
 

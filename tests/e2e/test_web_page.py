@@ -131,12 +131,14 @@ def test_uploads_an_export_and_shows_its_log_live_until_a_verified_apk_is_downlo
     page.screenshot(path=str(ARTIFACTS / "build-succeeded-phone-log.png"))
 
 
-def test_shows_a_failed_build_with_the_sessions_path_and_the_bad_value(
+def test_shows_a_failed_build_with_the_json_path_of_what_to_fix(
     page: Page, local_stack: E2EStack, samples_dir: Path, tmp_path: Path
 ) -> None:
+    # A date that cannot be read only leaves its session out (a warning); an event without a
+    # name cannot become an app.
     def bad_date(name: str, data: Any) -> Any:
-        if name == "sessions":
-            data[3]["starts-at"] = "2017-13-45T09:00:00-07:00"
+        if name == "event":
+            data["name"] = "   "
         return data
 
     bad = edited_zip(samples_dir / "SparkSummit17.zip", tmp_path / "bad-date.zip", bad_date)
@@ -144,8 +146,8 @@ def test_shows_a_failed_build_with_the_sessions_path_and_the_bad_value(
     wait_status(page, "failed")
     failure = page.locator("#failure")
     expect(failure).to_be_visible()
-    expect(failure).to_contain_text("sessions[3]")
-    expect(failure).to_contain_text("2017-13-45")
+    expect(failure).to_contain_text("event.name")
+    expect(failure).to_contain_text("the event's name is missing")
     link = page.locator("#first-error-link")
     expect(link).to_have_attribute("href", re.compile(r"^#L\d+$"))
     link.click()
