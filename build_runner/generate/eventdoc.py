@@ -45,22 +45,21 @@ def read_event(reader: Reader, obj: dict[str, Any], config: AppConfig, zone_name
     reader.image("logo", "event", obj, "event", "event")
     reader.image("background", "event", obj, "event", "event")
     email = text(value_of(obj, "email"))
-    read = reader
     return Event(
         id=ident(value_of(obj, "id")) or "event",
-        name=read.plain(obj, "name", "event", "event"),
+        name=reader.plain(obj, "name", "event", "event"),
         starts_at="",
         ends_at="",
         timezone=zone_name,
-        description=read.rich(obj, "description", "event", "event"),
-        location_name=read.plain(obj, "location_name", "event", "event"),
+        description=reader.rich(obj, "description", "event", "event"),
+        location_name=reader.plain(obj, "location_name", "event", "event"),
         latitude=number(value_of(obj, "latitude")),
         longitude=number(value_of(obj, "longitude")),
         email=email if "@" in email else config.email,
-        organizer_name=read.plain(obj, "organizer_name", "event", "event"),
-        organizer_description=read.rich(obj, "organizer_description", "event", "event"),
-        code_of_conduct=read.rich(obj, "code_of_conduct", "event", "event"),
-        ticket_url=read.link(obj, "ticket_url", "event", "event"),
+        organizer_name=reader.plain(obj, "organizer_name", "event", "event"),
+        organizer_description=reader.rich(obj, "organizer_description", "event", "event"),
+        code_of_conduct=reader.rich(obj, "code_of_conduct", "event", "event"),
+        ticket_url=reader.link(obj, "ticket_url", "event", "event"),
         links=tuple(links),
     )
 

@@ -11,7 +11,6 @@ collect ``log``/``status``/``resumed`` messages, dedup lines by seq.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
@@ -480,56 +479,33 @@ class Viewer:
         self._thread.join(10)
 
 
-def drop_connections(stack: E2EStack, build_id: str) -> list[str]:
-    """Close every viewer of the build from the server side (``DELETE @connections/{id}``)."""
-    client = boto3.client(
+def connections_client(stack: E2EStack, config: Config | None = None) -> Any:
+    """A boto3 ``@connections`` client of the stack, on its fake credentials."""
+    return boto3.client(
         "apigatewaymanagementapi",
         endpoint_url=stack.management_url,
         region_name=stack.settings.region,
         aws_access_key_id=FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
         aws_session_token=FAKE_AWS_ENV["AWS_SESSION_TOKEN"],
+        config=config,
     )
+
+
+def drop_connections(stack: E2EStack, build_id: str) -> list[str]:
+    """Close every viewer of the build from the server side (``DELETE @connections/{id}``)."""
+    client = connections_client(stack)
     ids = stack.connection_ids(build_id)
     for connection_id in ids:
         client.delete_connection(ConnectionId=connection_id)
     return ids
 
 
-def connect_without_reading(ws_url: str, build_id: str) -> socket.socket:
-    """A viewer that completes the WebSocket handshake and then never reads (a frozen tab on a
-    dead link): raw TCP with a small receive buffer, so its TCP window fills."""
-    host, _, port = ws_url.removeprefix("ws://").partition(":")
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.connect((host, int(port)))
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall(
-        f"GET /?build={build_id} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
-        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        .encode()
-    )
-    answer = b""
-    while not answer.endswith(b"\r\n\r\n"):  # the 101 only, byte by byte: nothing more
-        answer += sock.recv(1)
-    assert answer.startswith(b"HTTP/1.1 101"), answer
-    return sock
-
-
 def fill_until_refused(stack: E2EStack, connection_id: str, timeout_s: float = 2.0) -> int:
     """Post filler to a viewer that does not read until ``@connections`` stops taking it (a
     ``LimitExceededException``, or no answer within ``timeout_s``); returns the bytes taken."""
-    client = boto3.client(
-        "apigatewaymanagementapi",
-        endpoint_url=stack.management_url,
-        region_name=stack.settings.region,
-        aws_access_key_id=FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
-        aws_session_token=FAKE_AWS_ENV["AWS_SESSION_TOKEN"],
-        config=Config(
-            retries={"total_max_attempts": 1}, read_timeout=timeout_s, connect_timeout=timeout_s
-        ),
-    )
+    client = connections_client(stack, Config(
+        retries={"total_max_attempts": 1}, read_timeout=timeout_s, connect_timeout=timeout_s))
     taken = 0
     # Smaller and smaller posts, until not even a 64-byte message fits.
     for size in (120_000, 16_000, 2_000, 64):

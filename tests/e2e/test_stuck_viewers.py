@@ -18,11 +18,11 @@ import pytest
 from tests.e2e.harness import (
     E2EStack,
     Viewer,
-    connect_without_reading,
     fill_until_refused,
     wait_until,
 )
 from tests.e2e.test_live_logs import BUILD_S, assert_exact_log
+from tests.raw_websocket import connect_without_reading
 
 pytestmark = pytest.mark.e2e
 

@@ -8,9 +8,7 @@ read timeout, 10 s for the runner, then again on every retry).
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import os
 import socket
 import threading
 import time
@@ -23,6 +21,7 @@ from botocore.config import Config
 
 from local_ws import RunningLocalWs
 from tests.functional.local_ws.wsapp import WAIT_S, Recorder
+from tests.raw_websocket import connect_without_reading
 
 BUFFER_BYTES = 256 * 1024
 MESSAGE = b'{"type": "log", "pad": "' + b"x" * 60_000 + b'"}'
@@ -39,24 +38,6 @@ def single_try_client(server: RunningLocalWs) -> Any:
         endpoint_url=server.management_url,
         config=Config(retries={"total_max_attempts": 1}, read_timeout=5, connect_timeout=5),
     )
-
-
-def connect_without_reading(server: RunningLocalWs) -> socket.socket:
-    """A raw TCP client that completes the WebSocket handshake and then never reads."""
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.connect(("127.0.0.1", server.ws_port))
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall(
-        f"GET /?build=b1 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        .encode()
-    )
-    answer = b""
-    while not answer.endswith(b"\r\n\r\n"):  # the 101 only, byte by byte: nothing more
-        answer += sock.recv(1)
-    assert answer.startswith(b"HTTP/1.1 101"), answer
-    return sock
 
 
 def established(server: RunningLocalWs, recorder: Recorder) -> str:
@@ -94,7 +75,7 @@ def test_a_post_to_a_viewer_whose_buffer_is_full_is_refused_at_once_with_limit_e
     small_buffer: RunningLocalWs, recorder: Recorder
 ) -> None:
     client = single_try_client(small_buffer)
-    sock = connect_without_reading(small_buffer)
+    sock = connect_without_reading(f"ws://127.0.0.1:{small_buffer.ws_port}", "b1")
     try:
         connection_id = established(small_buffer, recorder)
         accepted, refused, longest = post_until_refused(client, connection_id)
@@ -113,7 +94,7 @@ def test_posts_succeed_again_once_the_viewer_reads_what_was_buffered(
     small_buffer: RunningLocalWs, recorder: Recorder
 ) -> None:
     client = single_try_client(small_buffer)
-    sock = connect_without_reading(small_buffer)
+    sock = connect_without_reading(f"ws://127.0.0.1:{small_buffer.ws_port}", "b1")
     try:
         connection_id = established(small_buffer, recorder)
         accepted, _, _ = post_until_refused(client, connection_id)
