@@ -3,11 +3,14 @@
 Layers, innermost first: :mod:`~local_ws.events` (pure Lambda event builders),
 :mod:`~local_ws.gateway` (invokes a Chalice app's handlers), :mod:`~local_ws.models`
 (connection registry and expiry), :mod:`~local_ws.responses` (the management API's HTTP
-answers), :mod:`~local_ws.httpserver` and :mod:`~local_ws.server` (the sockets).
+answers), then the sockets: :mod:`~local_ws.management_server` (``@connections`` on aiohttp),
+:mod:`~local_ws.sockets` (sending to a viewer), :mod:`~local_ws.server` (the WebSocket server
+and expiry) and :mod:`~local_ws.background` (all of it on a thread of its own).
 
 ``start(app)`` for tests, ``python -m local_ws --app chalice_app/app.py:app`` on the command line.
 """
 
+from local_ws.background import RunningLocalWs, start
 from local_ws.errors import (
     AppLoadError,
     BadRequestException,
@@ -18,7 +21,7 @@ from local_ws.errors import (
     ManagementError,
     PayloadTooLargeException,
 )
-from local_ws.server import LocalWebSocketAPI, RunningLocalWs, start
+from local_ws.server import LocalWebSocketAPI
 
 __all__ = [
     "AppLoadError",

@@ -18,15 +18,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
+from apkgen_core.limits import FRAME_BYTES, MESSAGE_BYTES
 from local_ws.errors import GoneException, PayloadTooLargeException
 from local_ws.events import ConnectionInfo
 
 IDLE_TIMEOUT_S = 10 * 60.0
 MAX_DURATION_S = 2 * 3600.0
-MAX_MESSAGE_BYTES = 128 * 1024
-# API Gateway's frame size: a posted message larger than this reaches the client in several
-# frames (fragments of one WebSocket message), as :func:`frames_of` cuts it.
-MAX_FRAME_BYTES = 32 * 1024
+# API Gateway's message and frame sizes (one set with the runner and the handlers): a posted
+# message larger than a frame reaches the client in several frames (fragments of one WebSocket
+# message), as :func:`frames_of` cuts it.
+MAX_MESSAGE_BYTES = MESSAGE_BYTES
+MAX_FRAME_BYTES = FRAME_BYTES
 
 # The close code API Gateway uses when it ends a connection for idleness or age.
 GOING_AWAY = 1001

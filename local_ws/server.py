@@ -1,9 +1,10 @@
-"""The sockets: the WebSocket server, the management server, and the expiry of connections.
+"""The WebSocket server, wired to the management server, and the expiry of connections.
 
 Layering (like ``chalice/local.py``): :mod:`local_ws.events` builds the Lambda events,
 :mod:`local_ws.gateway` invokes the app, :mod:`local_ws.models` keeps the connections,
-:mod:`local_ws.responses` and :mod:`local_ws.httpserver` serve ``@connections``; this module
-only moves bytes between them. Everything runs on one asyncio event loop; the app's handlers
+:mod:`local_ws.responses` answers ``@connections`` and :mod:`local_ws.management_server` serves
+it over HTTP, :mod:`local_ws.sockets` lets the registry send on a WebSocket; this module only
+moves bytes between them. Everything runs on one asyncio event loop; the app's handlers
 run on a thread pool (as Lambda runs concurrent invocations), so a handler that calls
 ``@connections`` on this very server does not deadlock.
 
@@ -21,8 +22,8 @@ of up to 128 KB leaves in 32 KB fragments) and refuses client messages over 128 
 Pings from websockets (every 20 s) detect dead peers; only data frames from the client count
 as activity for the idle timeout, as on API Gateway.
 
-Use :func:`start` in tests (a background thread, ports chosen by the OS) and
-``python -m local_ws`` on the command line.
+Use :func:`local_ws.start` in tests (a background thread, ports chosen by the OS,
+:mod:`local_ws.background`) and ``python -m local_ws`` on the command line.
 """
 
 from __future__ import annotations
@@ -43,18 +44,12 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from local_ws.errors import GoneException, LimitExceededException
 from local_ws.events import ApiContext, ConnectionInfo, new_aws_id
 from local_ws.gateway import Gateway
-from local_ws.httpserver import ManagementServer
-from local_ws.models import (
-    IDLE_TIMEOUT_S,
-    MAX_DURATION_S,
-    MAX_MESSAGE_BYTES,
-    ConnectionRegistry,
-    Frames,
-)
+from local_ws.management_server import ManagementServer
+from local_ws.models import IDLE_TIMEOUT_S, MAX_DURATION_S, MAX_MESSAGE_BYTES, ConnectionRegistry
 from local_ws.responses import ManagementAPI
+from local_ws.sockets import WRITE_BUFFER_BYTES, WebSocketSocket
 
 logger = logging.getLogger("local_ws")
 
@@ -63,53 +58,7 @@ DEFAULT_WORKERS = 32
 ABNORMAL_CLOSE = 1006
 # The reaper re-checks at least this often even when no deadline is near.
 MAX_REAPER_SLEEP_S = 5.0
-START_TIMEOUT_S = 30.0
 MAX_REMEMBERED_CLOSES = 10_000
-# A POST to @connections answers once its frames are buffered for the viewer, as API Gateway
-# answers without waiting for the client to read. Once this much waits for a viewer that does
-# not read (beyond what the kernel's socket buffers hold), a POST to it is answered at once with
-# 429 ``LimitExceededException``, API Gateway's documented answer when "the WebSocket client
-# side buffer is full"; the connection stays open and later POSTs succeed once it reads again.
-WRITE_BUFFER_BYTES = 4 * 1024 * 1024
-
-
-def message_bytes(data: str | bytes | Frames) -> int:
-    """How many payload bytes a message (one frame or a list of fragments) puts in the buffer."""
-    pieces = [data] if isinstance(data, (str, bytes)) else data
-    return sum(len(p.encode("utf-8")) if isinstance(p, str) else len(p) for p in pieces)
-
-
-class _Socket:
-    """The registry's view of a websockets connection: send, or start closing."""
-
-    def __init__(
-        self, ws: ServerConnection, tasks: set[asyncio.Task[None]], write_buffer_bytes: int
-    ) -> None:
-        self._ws = ws
-        self._tasks = tasks
-        self._write_buffer_bytes = write_buffer_bytes
-
-    async def send(self, data: str | bytes | Frames) -> None:
-        # Refused before anything is written, so an accepted message never fills the buffer
-        # past its limit and ``send`` never waits for the client to read (the POST answers now).
-        buffered = self._ws.transport.get_write_buffer_size()
-        if buffered + message_bytes(data) > self._write_buffer_bytes:
-            raise LimitExceededException(
-                f"The client's buffer is full ({buffered} bytes wait for it to read); "
-                "retry later, or treat the connection as stalled."
-            )
-        try:
-            await self._ws.send(data)
-        except ConnectionClosed as exc:
-            raise GoneException(
-                f"Connection is gone: the socket closed ({exc}). Remove it from your store."
-            ) from exc
-
-    async def close(self, code: int = 1000, reason: str = "") -> None:
-        # Answer the management call now; the closing handshake finishes in the background.
-        task = asyncio.get_running_loop().create_task(self._ws.close(code, reason))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
 
 def _headers(headers: Headers) -> list[tuple[str, str]]:
@@ -201,15 +150,19 @@ class LocalWebSocketAPI:
     async def start(self, ws_port: int = 0, mgmt_port: int = 0) -> None:
         """Bind both servers (0 = a free port) and start expiring connections."""
         self.mgmt_port = await self._management.start(self.host, mgmt_port)
-        self._ws_server = await serve(
-            self._handle,
-            self.host,
-            ws_port,
-            process_request=self._process_request,
-            compression=None,  # API Gateway negotiates no extensions
-            max_size=self.registry.max_message_bytes,
-            write_limit=self.write_buffer_bytes,
-        )
+        try:
+            self._ws_server = await serve(
+                self._handle,
+                self.host,
+                ws_port,
+                process_request=self._process_request,
+                compression=None,  # API Gateway negotiates no extensions
+                max_size=self.registry.max_message_bytes,
+                write_limit=self.write_buffer_bytes,
+            )
+        except BaseException:
+            await self._management.close()  # the WebSocket port failed: free the other one
+            raise
         self.ws_port = int(next(iter(self._ws_server.sockets)).getsockname()[1])
         self.gateway = Gateway(
             self.app,
@@ -268,7 +221,7 @@ class LocalWebSocketAPI:
     async def _handle(self, ws: ServerConnection) -> None:
         assert self.gateway is not None and self._wake is not None
         info = self._pending.pop(ws)
-        self.registry.add(info, _Socket(ws, self._close_tasks, self.write_buffer_bytes))
+        self.registry.add(info, WebSocketSocket(ws, self._close_tasks, self.write_buffer_bytes))
         self._wake.set()
         try:
             async for message in ws:
@@ -316,93 +269,3 @@ class LocalWebSocketAPI:
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=max(timeout, 0.001))
-
-
-class RunningLocalWs:
-    """A :class:`LocalWebSocketAPI` serving on its own thread; returned by :func:`start`."""
-
-    def __init__(
-        self, api: LocalWebSocketAPI, loop: asyncio.AbstractEventLoop, thread: threading.Thread
-    ) -> None:
-        self.api = api
-        self._loop = loop
-        self._thread = thread
-
-    @property
-    def ws_port(self) -> int:
-        return self.api.ws_port
-
-    @property
-    def mgmt_port(self) -> int:
-        return self.api.mgmt_port
-
-    @property
-    def ws_url(self) -> str:
-        return self.api.ws_url
-
-    @property
-    def management_url(self) -> str:
-        return self.api.management_url
-
-    def call(self, func: Callable[[], Any], timeout: float = 10.0) -> Any:
-        """Run ``func`` on the server's loop (to read the registry safely) and return its result."""
-
-        async def _call() -> Any:
-            return func()
-
-        return asyncio.run_coroutine_threadsafe(_call(), self._loop).result(timeout)
-
-    def close(self, timeout: float = 30.0) -> None:
-        """Stop serving: close connections (running ``$disconnect``), stop the thread."""
-        if not self._thread.is_alive():
-            return
-        future = asyncio.run_coroutine_threadsafe(self.api.aclose(), self._loop)
-        try:
-            future.result(timeout)
-        finally:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout)
-
-    def __enter__(self) -> RunningLocalWs:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def start(
-    app: Any, host: str = "127.0.0.1", ws_port: int = 0, mgmt_port: int = 0, **options: Any
-) -> RunningLocalWs:
-    """Serve ``app``'s WebSocket handlers on a background thread; returns once both ports are bound.
-
-    ``options`` are :class:`LocalWebSocketAPI`'s keyword options. Raises ``OSError`` if a port
-    is taken. Call ``close()`` (or use it as a context manager) to stop.
-    """
-    api = LocalWebSocketAPI(app, host=host, **options)
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(api.start(ws_port, mgmt_port))
-        except BaseException as exc:
-            failure.append(exc)
-            ready.set()
-            loop.close()
-            return
-        ready.set()
-        try:
-            loop.run_forever()
-        finally:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
-    thread = threading.Thread(target=run, name="local_ws", daemon=True)
-    thread.start()
-    if not ready.wait(START_TIMEOUT_S):
-        raise TimeoutError(f"local_ws did not bind its ports within {START_TIMEOUT_S} s")
-    if failure:
-        raise failure[0]
-    return RunningLocalWs(api, loop, thread)

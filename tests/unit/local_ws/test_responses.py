@@ -1,20 +1,21 @@
-"""The management API's HTTP layer: strict parsing, AWS's paths and error answers."""
+"""The management API's HTTP answers: AWS's paths, error answers and refusals of bodies."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 
 from local_ws.errors import ForbiddenException, GoneException
+from local_ws.models import ConnectionRegistry
 from local_ws.responses import (
-    HttpProtocolError,
     HttpRequest,
+    HttpResponse,
+    ManagementAPI,
+    body_refusal,
     connection_id_of,
-    content_length,
     error_response,
-    parse_head,
-    serialize,
 )
 
 
@@ -47,47 +48,37 @@ def test_error_response_is_what_botocore_parses() -> None:
     assert json.loads(response.body) == {"message": "gone!"}
 
 
-def test_parse_head_reads_request_line_and_lowercases_headers() -> None:
-    head = b"POST /local/%40connections/x HTTP/1.1\r\nHost: h\r\nContent-Length: 3"
-    assert parse_head(head) == (
-        "POST",
-        "/local/%40connections/x",
-        "HTTP/1.1",
-        {"host": "h", "content-length": "3"},
-    )
+def test_a_body_within_the_limit_is_read() -> None:
+    assert body_refusal(None, chunked=False, max_body_bytes=10) is None
+    assert body_refusal(10, chunked=False, max_body_bytes=10) is None
 
 
-@pytest.mark.parametrize("head", [b"GARBAGE", b"GET / SPDY/3", b"GET / HTTP/1.1\r\nno colon here"])
-def test_malformed_heads_are_refused_with_400(head: bytes) -> None:
-    with pytest.raises(HttpProtocolError) as caught:
-        parse_head(head)
-    assert caught.value.status == 400
+def test_a_body_over_the_limit_is_refused_with_413_and_the_limit() -> None:
+    refusal = body_refusal(11, chunked=False, max_body_bytes=10)
+    assert refusal is not None and refusal.status == 413
+    assert refusal.headers == {"Content-Type": "application/json"}
+    assert "11 bytes" in json.loads(refusal.body)["message"]
+    assert "limit of 10 bytes" in json.loads(refusal.body)["message"]
 
 
-def test_content_length_limits_and_refuses_chunked() -> None:
-    assert content_length({}, 10) == 0
-    assert content_length({"content-length": "10"}, 10) == 10
-    with pytest.raises(HttpProtocolError) as too_big:
-        content_length({"content-length": "11"}, 10)
-    assert too_big.value.status == 413
-    with pytest.raises(HttpProtocolError) as chunked:
-        content_length({"transfer-encoding": "chunked"}, 10)
-    assert chunked.value.status == 501
-    with pytest.raises(HttpProtocolError, match="whole number"):
-        content_length({"content-length": "-1"}, 10)
+def test_a_chunked_body_is_refused_with_501_and_a_hint() -> None:
+    refusal = body_refusal(None, chunked=True, max_body_bytes=10)
+    assert refusal is not None and refusal.status == 501
+    assert "send Content-Length" in json.loads(refusal.body)["message"]
 
 
-def test_keep_alive_follows_http_versions() -> None:
-    assert HttpRequest("GET", "/", "HTTP/1.1", {}).keep_alive
-    assert not HttpRequest("GET", "/", "HTTP/1.1", {"connection": "close"}).keep_alive
-    assert not HttpRequest("GET", "/", "HTTP/1.0", {}).keep_alive
-    assert HttpRequest("GET", "/", "HTTP/1.0", {"connection": "keep-alive"}).keep_alive
+def answer(method: str, target: str) -> HttpResponse:
+    api = ManagementAPI(ConnectionRegistry(clock=lambda: 0.0), "local")
+    return asyncio.run(api.handle(HttpRequest(method, target)))
 
 
-def test_serialize_sets_length_and_connection() -> None:
-    data = serialize(error_response(ForbiddenException("no")), keep_alive=True)
-    head, _, body = data.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 403 Forbidden\r\n")
-    assert b"Content-Length: %d" % len(body) in head
-    assert b"Connection: keep-alive" in head
-    assert b"x-amzn-ErrorType: ForbiddenException" in head
+def test_an_unknown_connection_is_gone_for_every_method() -> None:
+    for method in ("POST", "GET", "DELETE"):
+        response = answer(method, "/local/%40connections/abc")
+        assert (response.status, response.headers["x-amzn-ErrorType"]) == (410, "GoneException")
+
+
+def test_other_methods_are_forbidden_and_name_the_served_ones() -> None:
+    response = answer("PATCH", "/local/%40connections/abc")
+    assert (response.status, response.headers["x-amzn-ErrorType"]) == (403, "ForbiddenException")
+    assert "POST, GET or DELETE" in json.loads(response.body)["message"]

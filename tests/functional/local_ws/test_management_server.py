@@ -1,14 +1,26 @@
-"""The management server speaks strict HTTP/1.1 on raw sockets: keep-alive, 100-continue, 400s."""
+"""The management server (aiohttp) on raw sockets: keep-alive, 100-continue, refusals, 500s.
+
+What botocore never sends but a real client could: pipelined requests, ``Expect``, chunked or
+oversized bodies, garbage. The answers are the ones an HTTP/1.1 server gives, in AWS's JSON
+shape wherever the management API itself answers.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import socket
+import time
 from typing import Any
 
+import pytest
 from websockets.sync.client import connect
 
 from local_ws import RunningLocalWs
+from local_ws.management_server import MAX_BODY_BYTES, ManagementServer
+from local_ws.models import ConnectionRegistry
+from local_ws.responses import HttpRequest, HttpResponse, ManagementAPI
 from tests.functional.local_ws.wsapp import WAIT_S, Recorder
 
 
@@ -104,19 +116,42 @@ def test_a_malformed_request_gets_400_and_the_connection_is_closed(
 ) -> None:
     with RawClient(local_ws) as raw:
         raw.send(b"HELLO\r\n\r\n")
-        status, headers, body = raw.response()
+        status, _, _ = raw.response()
         assert status == 400
-        assert headers["connection"] == "close"
-        assert "METHOD /path HTTP/1.1" in json.loads(body)["message"]
         assert raw.closed_by_server()
 
 
 def test_chunked_bodies_are_refused_with_a_hint(local_ws: RunningLocalWs) -> None:
     with RawClient(local_ws) as raw:
-        raw.send(b"POST /local/%40connections/x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")
-        status, _, body = raw.response()
+        raw.send(
+            b"POST /local/%40connections/x HTTP/1.1\r\nHost: x\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        status, headers, body = raw.response()
         assert status == 501
         assert "Content-Length" in json.loads(body)["message"]
+        assert headers["connection"] == "close"
+        assert raw.closed_by_server()
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_sent(local_ws: RunningLocalWs) -> None:
+    with RawClient(local_ws) as raw:
+        # Only the head goes out: the answer cannot wait for the body.
+        raw.send(post("x", b"").replace(b"Content-Length: 0", b"Content-Length: 2000000"))
+        status, headers, body = raw.response()
+        assert status == 413
+        assert headers["content-type"] == "application/json"
+        assert headers["connection"] == "close"
+        assert f"limit of {MAX_BODY_BYTES} bytes" in json.loads(body)["message"]
+        assert raw.closed_by_server()
+
+
+def test_a_body_over_the_limit_gets_413_instead_of_100_continue(local_ws: RunningLocalWs) -> None:
+    with RawClient(local_ws) as raw:
+        head = post("x", b"", "Expect: 100-continue\r\n")
+        raw.send(head.replace(b"Content-Length: 0", b"Content-Length: 2000000"))
+        assert raw.response()[0] == 413
+        assert raw.closed_by_server()
 
 
 def test_http_1_0_without_keep_alive_is_closed_after_the_answer(local_ws: Any) -> None:
@@ -125,3 +160,44 @@ def test_http_1_0_without_keep_alive_is_closed_after_the_answer(local_ws: Any) -
         status, headers, _ = raw.response()
         assert (status, headers["connection"]) == (410, "close")
         assert raw.closed_by_server()
+
+
+def test_closing_the_server_ends_idle_keep_alive_connections(local_ws: RunningLocalWs) -> None:
+    with RawClient(local_ws) as raw:
+        raw.send(b"GET /local/%40connections/nope HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert raw.response()[0] == 410
+        local_ws.close()
+        assert raw.closed_by_server()
+
+
+class FailingAPI(ManagementAPI):
+    async def handle(self, request: HttpRequest) -> HttpResponse:
+        raise RuntimeError("a bug behind the API")
+
+
+async def answer_of(server: ManagementServer, request: bytes) -> bytes:
+    """Everything ``server`` sends back to ``request`` until it closes the connection."""
+    port = await server.start("127.0.0.1", 0)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(request)
+        data = await asyncio.wait_for(reader.read(), WAIT_S)
+        writer.close()
+        await writer.wait_closed()
+        return data
+    finally:
+        await server.close()
+
+
+def test_a_failing_api_is_logged_and_answered_with_api_gateways_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    api = FailingAPI(ConnectionRegistry(clock=time.time), "local")
+    request = b"GET /local/%40connections/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    with caplog.at_level(logging.ERROR, logger="local_ws.http"):
+        data = asyncio.run(answer_of(ManagementServer(api), request))
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 500 ")
+    assert b"Content-Type: application/json" in head
+    assert json.loads(body) == {"message": "Internal server error"}
+    assert "management API failed on GET" in caplog.text
