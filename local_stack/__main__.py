@@ -17,15 +17,11 @@ import sys
 import time
 from pathlib import Path
 
-from local_stack.servers import serve_http, serve_moto
-from local_stack.stack import (
-    READY_PREFIX,
-    LocalStack,
-    StackError,
-    StackOptions,
-    print_output,
-    say,
-)
+from local_stack.config import StackOptions
+from local_stack.errors import StackError
+from local_stack.output import print_output, say
+from local_stack.servers import READY_PREFIX, serve_http, serve_moto
+from local_stack.stack import LocalStack
 from local_stack.supervisor import wait_for_signal
 
 

@@ -12,10 +12,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from apkgen_core.settings import Settings
 from chalicelib.aws import AwsClients
 from chalicelib.connections import BY_CONNECTION_INDEX
 from chalicelib.errors import StoreError, error_code
-from chalicelib.settings import Settings
 
 # Browsers upload exports straight to the bucket with the presigned POST from POST /uploads.
 BUCKET_CORS = {

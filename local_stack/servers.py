@@ -13,11 +13,20 @@ import threading
 from pathlib import Path
 
 READY_PREFIX = "READY "
+# Sent by the stack to moto before it stops the runners: answer SQS long polls now (moto's
+# ``StateGuard.end_long_polls``), so an idle runner stops at once instead of after its poll.
+END_LONG_POLLS = signal.SIGUSR1
+POLL_INTERVAL_S = 0.1  # how soon a server's serve_forever notices shutdown()
+SNAPSHOT_JOIN_S = 10.0
 
 
 def serve_moto(host: str, port: int, state_dir: Path | None = None) -> int:
     """moto's server until SIGTERM/SIGINT; with ``state_dir`` its state is kept there
-    (restored first, then every change saved before it is answered; see ``moto_state``)."""
+    (restored first, then every change saved before it is answered; see ``moto_state``).
+
+    On :data:`END_LONG_POLLS` it answers SQS long polls at once from then on. On SIGTERM it
+    stops listening, writes the changes still pending and returns 0.
+    """
     from importlib.metadata import version
 
     from moto.moto_server.werkzeug_app import (
@@ -27,18 +36,21 @@ def serve_moto(host: str, port: int, state_dir: Path | None = None) -> int:
     )
     from werkzeug.serving import make_server
 
-    from local_stack import moto_state
+    from local_stack.moto_journal import Journal, SharedExclusiveLock
+    from local_stack.moto_snapshots import SnapshotStore, restore_backends, run_snapshots
+    from local_stack.moto_state import StateGuard
 
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app = DomainDispatcherApplication(create_backend_app)
     stop = threading.Event()
+    journal, lock = Journal(), SharedExclusiveLock()
+    guard = StateGuard(app, journal, lock, durable=state_dir is not None)
     snapshots: threading.Thread | None = None
-    wsgi = app
     if state_dir is not None:
-        store = moto_state.SnapshotStore(state_dir, version("moto"))
+        store = SnapshotStore(state_dir, version("moto"))
         blobs = store.load()
-        moto_state.restore_backends(blobs)
+        restore_backends(blobs)
         if blobs:
             size = sum(len(blob) for blob in blobs.values())
             print(
@@ -47,26 +59,32 @@ def serve_moto(host: str, port: int, state_dir: Path | None = None) -> int:
             )
         else:
             print(f"no saved state in {state_dir}: starting empty", flush=True)
-        journal, lock = moto_state.Journal(), moto_state.SharedExclusiveLock()
-        wsgi = moto_state.StateGuard(app, journal, lock)  # type: ignore[assignment]
         snapshots = threading.Thread(
-            target=moto_state.run_snapshots,
-            args=(journal, lock, store, stop),
+            target=run_snapshots,
+            args=(journal, lock, store),
             name="moto-snapshots",
             daemon=True,
         )
         snapshots.start()
-    server = make_server(host, port, wsgi, threaded=True, request_handler=MotoRequestHandler)
-    serving = threading.Thread(target=server.serve_forever, name="moto-server", daemon=True)
+    server = make_server(host, port, guard, threaded=True, request_handler=MotoRequestHandler)
+    serving = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": POLL_INTERVAL_S},
+        name="moto-server",
+        daemon=True,
+    )
     serving.start()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    signal.signal(END_LONG_POLLS, lambda *_: guard.end_long_polls())
     bound_port = server.server_address[1]
     print(READY_PREFIX + json.dumps({"url": f"http://{host}:{bound_port}"}), flush=True)
     stop.wait()
     server.shutdown()
+    guard.end_long_polls()  # requests still in flight are answered; no new ones come
+    journal.close()
     if snapshots is not None:
-        snapshots.join(10)
+        snapshots.join(SNAPSHOT_JOIN_S)
     return 0
 
 
@@ -89,6 +107,6 @@ def serve_http(app_spec: str, host: str, port: int) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, shutdown)
     print(READY_PREFIX + json.dumps({"url": f"http://{host}:{bound_port}"}), flush=True)
-    server.server.serve_forever()
+    server.server.serve_forever(poll_interval=POLL_INTERVAL_S)
     server.server.server_close()
     return 0

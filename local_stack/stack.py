@@ -1,7 +1,7 @@
-"""Process orchestration for the local stack: moto, the app over HTTP, local_ws, runners.
+"""The whole local stack as one object: moto, the resources, local_ws, the app, runners.
 
-Every part runs as its own process, configured only by environment variables — as on AWS,
-where the Lambda functions and the runner share nothing but settings:
+:class:`LocalStack` starts every part as its own :class:`~local_stack.child.Child` process,
+configured only by environment variables (``local_stack.config``), in dependency order:
 
 1. moto's server (``python -m local_stack _moto``, a ``ThreadedMotoServer`` on 127.0.0.1);
 2. the resources (``local_stack.resources.create_resources``, from this process, against moto);
@@ -9,322 +9,43 @@ where the Lambda functions and the runner share nothing but settings:
 4. the Chalice app over HTTP (``python -m local_stack _http``, ``chalice.local``'s server);
 5. ``N`` runners (``python -m build_runner run``).
 
-Ports given as 0 are chosen here (bind to port 0, read, release) before any process starts,
-because each part's settings name the others' URLs. Children print a ``READY {json}`` line when
-they listen; :class:`LocalStack` waits for it (or for the child's death, and then raises
-:class:`StackError` with the tail of its output). Children run in their own process groups, get
-SIGKILL if this process dies (``PR_SET_PDEATHSIG``), and :meth:`LocalStack.stop` sends SIGTERM
-to each group (SIGKILL after a grace period), runners first and moto last: no orphans.
+:meth:`LocalStack.stop` stops them in the reverse order, each group in one grace period
+(``local_stack.child.stop_together``): the runners first (each finishes or releases its build;
+an idle one is in an SQS long poll, which moto is told to answer at once, see
+``local_stack.servers.END_LONG_POLLS``), then the app and local_ws, then moto, whose state is
+on disk by then.
+
+The names other code imports from here (``REPO``, ``READY_PREFIX``, ``Child``, the options
+and URL helpers …) are re-exported from the modules that define them.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import json
 import os
-import signal
-import socket
-import subprocess
-import sys
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
-from local_stack.servers import READY_PREFIX
+from local_stack.child import Child as Child
+from local_stack.child import stop_together
+from local_stack.config import APP_SPEC as APP_SPEC
+from local_stack.config import FAKE_AWS_ENV as FAKE_AWS_ENV
+from local_stack.config import REPO as REPO
+from local_stack.config import STACK_OWNED_SETTINGS as STACK_OWNED_SETTINGS
+from local_stack.config import StackOptions as StackOptions
+from local_stack.config import StackUrls as StackUrls
+from local_stack.config import child_environment as child_environment
+from local_stack.config import free_port as free_port
+from local_stack.config import resolve_ports as resolve_ports
+from local_stack.config import urls_of as urls_of
+from local_stack.errors import StackError as StackError
+from local_stack.output import STACK_NAME as STACK_NAME
+from local_stack.output import print_output as print_output
+from local_stack.output import say as say
+from local_stack.servers import END_LONG_POLLS
+from local_stack.servers import READY_PREFIX as READY_PREFIX
 
-REPO = Path(__file__).resolve().parents[1]
-APP_SPEC = str(REPO / "chalice_app" / "app.py") + ":app"
 LOCAL_WS_READY_PREFIX = "LOCAL_WS READY "
-START_TIMEOUT_S = 60.0
-STOP_GRACE_S = 10.0
-KILL_WAIT_S = 10.0
-TAIL_LINES = 60
-FAKE_AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "NO_PROXY": "127.0.0.1,localhost",
-    "no_proxy": "127.0.0.1,localhost",
-}
-_PR_SET_PDEATHSIG = 1
-# Settings that say where the parts are (or which runner is which): the stack decides them, so
-# the caller's values (say, from a shell set up for AWS) never reach a child.
-STACK_OWNED_SETTINGS = frozenset(
-    {
-        "APKGEN_AWS_ENDPOINT_URL",
-        "APKGEN_REGION",
-        "APKGEN_QUEUE_URL",
-        "APKGEN_WS_URL",
-        "APKGEN_WS_MANAGEMENT_URL",
-        "APKGEN_PUBLIC_URL",
-        "APKGEN_WORK_DIR",
-        "APKGEN_RUNNER_ID",
-    }
-)
-
-
-class StackError(Exception):
-    """The local stack could not start: which part, why, and the end of its output."""
-
-
-@dataclass(frozen=True)
-class StackOptions:
-    """Ports (0 = a free one), runner count, where state lives, and extra settings.
-
-    ``env`` adds or overrides environment variables of every child (``APKGEN_*`` settings such as
-    ``APKGEN_VISIBILITY_TIMEOUT_S``). ``persist_moto`` keeps moto's state in ``state_dir/moto``
-    across restarts (see ``local_stack.moto_state``). ``drop_abnormal_disconnects`` makes
-    local_ws skip ``$disconnect`` for peers that vanish without a close frame (see
-    ``local_ws.server``).
-    """
-
-    host: str = "127.0.0.1"
-    http_port: int = 8000
-    ws_port: int = 8001
-    mgmt_port: int = 8002
-    moto_port: int = 5000
-    runners: int = 1
-    stage: str = "local"
-    state_dir: Path = REPO / ".dev"
-    env: Mapping[str, str] = field(default_factory=dict)
-    persist_moto: bool = True
-    drop_abnormal_disconnects: bool = False
-    ws_idle_timeout_s: float | None = None
-    python: str = sys.executable
-
-
-@dataclass(frozen=True)
-class StackUrls:
-    """Where the running stack listens."""
-
-    http_url: str
-    ws_url: str
-    management_url: str
-    moto_url: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {
-            "http_url": self.http_url,
-            "ws_url": self.ws_url,
-            "management_url": self.management_url,
-            "moto_url": self.moto_url,
-        }
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port the OS considers free right now (released before returning)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def resolve_ports(options: StackOptions) -> StackOptions:
-    """Replace every port 0 with a free port, so each part can be told the others' URLs."""
-    used: set[int] = set()
-
-    def pick(port: int) -> int:
-        if port:
-            return port
-        while True:
-            chosen = free_port(options.host)
-            if chosen not in used:
-                used.add(chosen)
-                return chosen
-
-    return replace(
-        options,
-        http_port=pick(options.http_port),
-        ws_port=pick(options.ws_port),
-        mgmt_port=pick(options.mgmt_port),
-        moto_port=pick(options.moto_port),
-    )
-
-
-def urls_of(options: StackOptions) -> StackUrls:
-    """The URLs of a stack with resolved ports. Pure."""
-    host = options.host
-    return StackUrls(
-        http_url=f"http://{host}:{options.http_port}",
-        ws_url=f"ws://{host}:{options.ws_port}",
-        management_url=f"http://{host}:{options.mgmt_port}/{options.stage}",
-        moto_url=f"http://{host}:{options.moto_port}",
-    )
-
-
-def child_environment(
-    options: StackOptions, urls: StackUrls, base: Mapping[str, str]
-) -> dict[str, str]:
-    """The environment every child gets: fake AWS credentials, endpoints, work dir. Pure.
-
-    The caller's ``APKGEN_*`` settings reach every child (``APKGEN_FETCH_PRIVATE_HOSTS=false``
-    …), except :data:`STACK_OWNED_SETTINGS`; ``options.env`` overrides both. The caller's
-    ``AWS_*`` variables never do: the local stack only ever talks to its own moto.
-    """
-    env = {
-        k: v
-        for k, v in base.items()
-        if not k.startswith("AWS_") and k not in STACK_OWNED_SETTINGS
-    }
-    env.update(FAKE_AWS_ENV)
-    env.update(
-        {
-            "APKGEN_AWS_ENDPOINT_URL": urls.moto_url,
-            "APKGEN_REGION": FAKE_AWS_ENV["AWS_DEFAULT_REGION"],
-            "APKGEN_WS_URL": urls.ws_url,
-            "APKGEN_WS_MANAGEMENT_URL": urls.management_url,
-            "APKGEN_PUBLIC_URL": urls.http_url,
-            "APKGEN_WORK_DIR": str(options.state_dir / "work"),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    env.update(options.env)
-    pythonpath = [str(REPO), str(REPO / "chalice_app")]
-    if base.get("PYTHONPATH"):
-        pythonpath.append(base["PYTHONPATH"])
-    env["PYTHONPATH"] = os.pathsep.join(pythonpath)
-    return env
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """In the child: get SIGKILL when the parent dies, so no part outlives the stack."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-class Child:
-    """One part of the stack as a process: its output is pumped, its READY line awaited."""
-
-    def __init__(
-        self,
-        name: str,
-        argv: list[str],
-        env: Mapping[str, str],
-        output: Callable[[str, str], None],
-        ready_prefix: str | None = READY_PREFIX,
-    ) -> None:
-        self.name = name
-        self.argv = argv
-        self.env = dict(env)
-        self.started_at = time.monotonic()
-        self.ready_info: dict[str, Any] | None = None
-        self._ready_prefix = ready_prefix
-        self._ready = threading.Event()
-        self._tail: deque[str] = deque(maxlen=TAIL_LINES)
-        self._output = output
-        self.process = subprocess.Popen(
-            argv,
-            env=dict(env),
-            cwd=str(REPO),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            bufsize=1,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-        )
-        self._pump = threading.Thread(target=self._read, name=f"stack-{name}", daemon=True)
-        self._pump.start()
-
-    def respawn(self) -> Child:
-        """The same part started again: same command, environment and output."""
-        return Child(self.name, self.argv, self.env, self._output, self._ready_prefix)
-
-    @property
-    def ready_prefix(self) -> str | None:
-        return self._ready_prefix
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    @property
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def tail(self) -> str:
-        """The last lines the process printed."""
-        return "\n".join(self._tail)
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for raw in self.process.stdout:
-            line = raw.rstrip("\n")
-            self._tail.append(line)
-            if (
-                self._ready_prefix
-                and not self._ready.is_set()
-                and line.startswith(self._ready_prefix)
-            ):
-                try:
-                    self.ready_info = json.loads(line[len(self._ready_prefix) :])
-                except ValueError:
-                    self.ready_info = {}
-                self._ready.set()
-            self._output(self.name, line)
-        self._ready.set()  # EOF: wake a waiter, who then sees the process died
-
-    def wait_ready(self, timeout: float = START_TIMEOUT_S) -> dict[str, Any]:
-        """Wait for the READY line; :class:`StackError` if the process dies or times out."""
-        if not self._ready.wait(timeout):
-            raise StackError(
-                f"{self.name} did not become ready within {timeout:.0f} s; "
-                f"its output ends with:\n{self.tail()}"
-            )
-        if self.ready_info is None:
-            self.process.wait(5)
-            raise StackError(
-                f"{self.name} exited with status {self.process.returncode} before it was "
-                f"ready ({' '.join(self.argv)}); its output ends with:\n{self.tail()}"
-            )
-        return self.ready_info
-
-    def signal(self, sig: int) -> None:
-        """Send ``sig`` to the child's whole process group (its tools die with it)."""
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, sig)
-
-    def stop(self, grace_s: float = STOP_GRACE_S) -> int | None:
-        """SIGTERM, then SIGKILL after ``grace_s`` (0: at once if still running); returns the
-        exit status."""
-        if self.alive:
-            self.signal(signal.SIGTERM)
-            try:
-                self.process.wait(grace_s)
-            except subprocess.TimeoutExpired:
-                self.signal(signal.SIGKILL)
-                self.process.wait(KILL_WAIT_S)
-        # Grandchildren left in the group (a tool the child started) go too.
-        self.signal(signal.SIGKILL)
-        self._pump.join(KILL_WAIT_S)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-        return self.process.returncode
-
-
-STACK_NAME = "local_stack"
-_output_lock = threading.Lock()
-
-
-def say(text: str) -> None:
-    """Write ``text`` and a newline to stdout in one piece (children's lines interleave)."""
-    with _output_lock:
-        sys.stdout.write(text + "\n")
-        sys.stdout.flush()
-
-
-def print_output(name: str, line: str) -> None:
-    """The default output: every child's lines, prefixed with its name."""
-    say(f"[{name}] {line}")
 
 
 class LocalStack:
@@ -442,8 +163,8 @@ class LocalStack:
         # orchestration itself does not need.
         import boto3
 
+        from apkgen_core.settings import Settings
         from chalicelib.aws import AwsClients
-        from chalicelib.settings import Settings
         from local_stack.resources import create_resources
 
         settings = Settings.from_env(self.env)
@@ -463,7 +184,7 @@ class LocalStack:
 
     def settings(self) -> Any:
         """The ``Settings`` every part runs with."""
-        from chalicelib.settings import Settings
+        from apkgen_core.settings import Settings
 
         return Settings.from_env(self.env)
 
@@ -483,20 +204,32 @@ class LocalStack:
         return child
 
     def stop(self) -> None:
-        """Stop runners, then the app, local_ws and moto; SIGKILL whatever ignores SIGTERM.
+        """Stop the runners, then the app and local_ws, then moto; SIGKILL whatever ignores
+        SIGTERM for a grace period.
 
-        Runners are signalled together (each may finish an SQS long poll first), so stopping
-        takes one grace period, not one per runner.
+        The runners get SIGTERM together, and moto is told to answer every SQS long poll at
+        once (:data:`~local_stack.servers.END_LONG_POLLS`): an idle runner then stops as soon
+        as its poll comes back empty, instead of when it would have timed out; a runner with a
+        build finishes or releases it first. Each group is waited for in one grace period.
         """
-        runners = [r for r in self.runners if r.alive]
+        runners = list(self.runners)
         for runner in runners:
-            runner.signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE_S
-        for runner in self.runners:
-            runner.stop(grace_s=max(0.0, deadline - time.monotonic()))
-        for child in (self.http, self.local_ws, self.moto):
-            if child is not None:
-                child.stop()
+            runner.terminate()
+        if self.moto is not None and self.moto.ready_info is not None:
+            # Only once moto is ready: before, it has not set up its handler for this signal.
+            self.moto.signal(END_LONG_POLLS)
+        took: list[str] = []
+        for name, group in (
+            ("runners", runners),
+            ("app and local_ws", [self.http, self.local_ws]),
+            ("moto", [self.moto]),
+        ):
+            if any(child is not None for child in group):
+                started = time.monotonic()
+                stop_together(group)
+                took.append(f"{name} {time.monotonic() - started:.1f} s")
+        if took:
+            self._output(STACK_NAME, "stopped (" + ", ".join(took) + ")")
 
     def __enter__(self) -> LocalStack:
         self.start()

@@ -19,7 +19,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from local_stack.stack import STACK_NAME, Child, LocalStack, StackError
+from local_stack.child import Child
+from local_stack.errors import StackError
+from local_stack.output import STACK_NAME
+from local_stack.stack import LocalStack
 
 FIRST_DELAY_S = 0.5
 MAX_DELAY_S = 30.0

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from local_stack.stack import REPO
+from local_stack.config import REPO
 from tests.e2e.harness import StackProcess, Viewer
 
 pytestmark = pytest.mark.e2e

@@ -1,129 +1,103 @@
-"""Which requests change moto's state, and the bookkeeping that answers them once it is saved."""
+"""The guard in front of moto: a change is answered once saved; long polls end when told to."""
 
 from __future__ import annotations
 
+import io
 import json
 import threading
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from local_stack.moto_state import (
-    SERVICES,
-    Journal,
-    SharedExclusiveLock,
-    classify,
-    has_messages,
-    long_poll_wait_s,
-    short_poll_body,
-)
+from local_stack.moto_journal import Journal, SharedExclusiveLock
+from local_stack.moto_state import StateGuard
 
-SIGNED = "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{}/aws4_request, Signed..."
+SAFETY_S = 30.0  # far longer than any of these waits should take; the waits ask for longer
 
 
-def dynamodb(action: str) -> dict[str, str]:
-    return {"X-Amz-Target": f"DynamoDB_20120810.{action}"}
+class Moto:
+    """Stands in for moto's WSGI app: an empty queue, a table that takes any write."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.called = threading.Event()
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        self.calls.append(environ["HTTP_X_AMZ_TARGET"])
+        self.called.set()
+        start_response("200 OK", [("Content-Type", "application/x-amz-json-1.0")])
+        return [b"{}"]
 
 
-def test_dynamodb_writes_change_dynamodb_and_reads_change_nothing() -> None:
-    assert classify("POST", "/", "", dynamodb("PutItem"), b"{}").changes == {"dynamodb"}
-    assert classify("POST", "/", "", dynamodb("UpdateItem"), b"{}").changes == {"dynamodb"}
-    assert classify("POST", "/", "", dynamodb("Query"), b"{}").changes == frozenset()
-    assert classify("POST", "/", "", dynamodb("GetItem"), b"{}").changes == frozenset()
+def request(target: str, body: dict[str, Any]) -> dict[str, Any]:
+    data = json.dumps(body).encode()
+    return {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/",
+        "QUERY_STRING": "",
+        "HTTP_X_AMZ_TARGET": target,
+        "CONTENT_LENGTH": str(len(data)),
+        "wsgi.input": io.BytesIO(data),
+    }
 
 
-def test_sqs_json_actions_are_told_apart_by_their_target() -> None:
-    send = classify("POST", "/", "", {"X-Amz-Target": "AmazonSQS.SendMessage"}, b"{}")
-    assert send.changes == {"sqs"} and not send.receive
-    attrs = classify("POST", "/", "", {"x-amz-target": "AmazonSQS.GetQueueAttributes"}, b"{}")
-    assert attrs.changes == frozenset()
-    assert classify("POST", "/", "", {"X-Amz-Target": "AmazonSQS.ReceiveMessage"}, b"").receive
+def long_poll() -> dict[str, Any]:
+    return request("AmazonSQS.ReceiveMessage", {"QueueUrl": "q", "WaitTimeSeconds": 20})
 
 
-def test_s3_requests_change_s3_unless_they_only_read() -> None:
-    headers = {"Authorization": SIGNED.format("s3")}
-    assert classify("PUT", "/bucket/key", "", headers, b"zip").changes == {"s3"}
-    assert classify("DELETE", "/bucket/key", "", headers, b"").changes == {"s3"}
-    assert classify("GET", "/bucket/key", "", headers, b"").changes == frozenset()
-    assert classify("HEAD", "/bucket/key", "", headers, b"").changes == frozenset()
+def answer_in_a_thread(
+    guard: StateGuard, environ: dict[str, Any]
+) -> tuple[threading.Thread, list[str]]:
+    statuses: list[str] = []
+
+    def call() -> None:
+        guard(environ, lambda status, headers: statuses.append(status))
+
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    return thread, statuses
 
 
-def test_a_presigned_browser_upload_is_an_s3_change() -> None:
-    form = b'--x\r\nContent-Disposition: form-data; name="x-amz-credential"\r\n\r\n'
-    form += b"testing/20260101/us-east-1/s3/aws4_request\r\n--x--"
-    assert classify("POST", "/bucket", "", {}, form).changes == {"s3"}
+def test_a_waiting_long_poll_is_answered_once_long_polls_end() -> None:
+    moto = Moto()
+    guard = StateGuard(moto, Journal(), SharedExclusiveLock(), durable=False)
+    thread, statuses = answer_in_a_thread(guard, long_poll())
+    assert moto.called.wait(SAFETY_S)  # it asked the empty queue, and now waits for a change
+    guard.end_long_polls()
+    thread.join(SAFETY_S)
+    assert not thread.is_alive()
+    assert statuses == ["200 OK"]
 
 
-def test_query_protocol_actions_come_from_the_form() -> None:
-    headers = {"Authorization": SIGNED.format("ses")}
-    verify = classify("POST", "/", "", headers, b"Action=VerifyEmailIdentity&EmailAddress=a")
-    assert verify.service == "ses" and verify.changes == {"ses"}
-    listing = classify("POST", "/", "", headers, b"Action=ListIdentities")
-    assert listing.changes == frozenset()
+def test_once_long_polls_ended_a_new_one_asks_the_queue_once_and_is_answered() -> None:
+    moto = Moto()
+    guard = StateGuard(moto, Journal(), SharedExclusiveLock(), durable=False)
+    guard.end_long_polls()
+    thread, statuses = answer_in_a_thread(guard, long_poll())
+    thread.join(SAFETY_S)
+    assert not thread.is_alive()
+    assert statuses == ["200 OK"]
+    assert moto.calls == ["AmazonSQS.ReceiveMessage"]
 
 
-def test_an_unknown_request_that_is_not_a_read_may_change_everything() -> None:
-    assert classify("POST", "/", "", {}, b"").changes == SERVICES
-    assert classify("GET", "/", "", {}, b"").changes == frozenset()
-    assert classify("POST", "/moto-api/reset", "", {}, b"").changes == SERVICES
-
-
-def test_a_long_poll_is_asked_again_without_waiting() -> None:
-    kind = classify("POST", "/", "", {"X-Amz-Target": "AmazonSQS.ReceiveMessage"}, b"")
-    body = json.dumps({"QueueUrl": "q", "WaitTimeSeconds": 20}).encode()
-    assert long_poll_wait_s(kind, body) == 20
-    assert json.loads(short_poll_body(body)) == {"QueueUrl": "q", "WaitTimeSeconds": 0}
-    send = classify("POST", "/", "", {"X-Amz-Target": "AmazonSQS.SendMessage"}, b"")
-    assert long_poll_wait_s(send, body) == 0
-
-
-def test_an_answer_with_messages_is_told_from_an_empty_one() -> None:
-    assert has_messages(b'{"Messages": [{"Body": "x"}]}')
-    assert not has_messages(b"{}")
-    assert not has_messages(b'{"Messages": []}')
-    assert has_messages(b"<ReceiveMessageResult><Message><Body>x</Body></Message>")
-
-
-def test_a_change_is_durable_once_a_snapshot_taken_after_it_is_committed() -> None:
-    journal = Journal()
-    first = journal.mark({"sqs"})
-    second = journal.mark({"s3"})
-    assert journal.wait_pending(0)
+def test_a_change_is_answered_only_once_a_snapshot_holding_it_is_committed() -> None:
+    moto, journal = Moto(), Journal()
+    guard = StateGuard(moto, journal, SharedExclusiveLock(), durable_timeout_s=10 * SAFETY_S)
+    put = request("DynamoDB_20120810.PutItem", {"TableName": "builds", "Item": {}})
+    thread, statuses = answer_in_a_thread(guard, put)
+    assert journal.wait_pending(SAFETY_S)
     generation, services = journal.take()
-    assert (generation, services) == (second, {"sqs", "s3"})
-    assert not journal.wait_durable(first, 0)
+    assert services == {"dynamodb"}
+    assert thread.is_alive() and statuses == []  # not answered: its change is not on disk
     journal.committed(generation)
-    assert journal.wait_durable(first, 0) and journal.wait_durable(second, 0)
-    assert not journal.wait_pending(0)
+    thread.join(SAFETY_S)
+    assert statuses == ["200 OK"]
 
 
-def test_a_failed_snapshot_keeps_its_services_for_the_next_one() -> None:
-    journal = Journal()
-    journal.mark({"dynamodb"})
-    _, services = journal.take()
-    journal.failed(services)
-    journal.mark({"s3"})
-    assert journal.take()[1] == {"dynamodb", "s3"}
-
-
-def test_a_waiting_snapshot_goes_before_new_requests() -> None:
-    lock = SharedExclusiveLock()
-    order: list[str] = []
-    with lock.shared():
-        writer = threading.Thread(target=lambda: _hold(lock.exclusive(), order, "snapshot"))
-        writer.start()
-        # The writer is now queued behind this holder; a new request must queue behind it.
-        reader = threading.Thread(target=lambda: _hold(lock.shared(), order, "request"))
-        _wait_waiting(lock)
-        reader.start()
-    writer.join(10)
-    reader.join(10)
-    assert order == ["snapshot", "request"]
-
-
-def _hold(context: AbstractContextManager[None], order: list[str], name: str) -> None:
-    with context:
-        order.append(name)
-
-
-def _wait_waiting(lock: SharedExclusiveLock) -> None:
-    with lock._cond:
-        assert lock._cond.wait_for(lambda: lock._waiting == 1, 10)
+def test_without_a_state_dir_a_change_is_answered_at_once() -> None:
+    guard = StateGuard(Moto(), Journal(), SharedExclusiveLock(), durable=False)
+    put = request("DynamoDB_20120810.PutItem", {"TableName": "builds", "Item": {}})
+    thread, statuses = answer_in_a_thread(guard, put)
+    thread.join(SAFETY_S)
+    assert statuses == ["200 OK"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chalicelib.settings import Settings
-from local_stack.stack import (
+from apkgen_core.settings import Settings
+from local_stack.config import (
     STACK_OWNED_SETTINGS,
     StackOptions,
     child_environment,
