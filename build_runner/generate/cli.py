@@ -74,8 +74,8 @@ def _print_error(exc: ApkgenError, err: TextIO) -> None:
 def main(argv: list[str], *, out: TextIO | None = None, err: TextIO | None = None,
          environ: dict[str, str] | None = None) -> int:
     """Run one build; return the exit status. ``environ`` replaces os.environ for settings."""
+    from apkgen_core.settings import Settings
     from build_runner.generate.pipeline import GenerateOptions, Generator, GeneratorConfig
-    from chalicelib.settings import Settings
 
     out = out or sys.stdout
     err = err or sys.stderr

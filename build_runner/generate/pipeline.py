@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from PIL import ImageColor
 
 from build_runner.errors import InputError, ToolchainError, disk_full, is_disk_full
-from build_runner.generate.apk import aapt, align, dex, identity, resources, signing, verify
+from build_runner.generate.apk import aapt, align, dex, identity, keys, resources, signing, verify
 from build_runner.generate.apk.tools import Cancelled, check_cancelled
 from build_runner.generate.limits import Limits
 from build_runner.generate.model import EventModel
@@ -39,7 +39,7 @@ from build_runner.generate.webapp import DEFAULT_THEME, Theme, write_webapp
 from build_runner.logs import BuildLog
 
 if TYPE_CHECKING:
-    from chalicelib.settings import Settings
+    from apkgen_core.settings import Settings
 
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "apkgen"
 # Settings.work_dir's default; any other value moves the cache under it.
@@ -111,15 +111,15 @@ class GeneratorConfig:
         values.update(overrides)
         return cls(**values)
 
-    def key(self, log: BuildLog | None) -> signing.KeyConfig:
+    def key(self, log: BuildLog | None) -> keys.KeyConfig:
         """The signing key: the configured keystore, or the development one (created once)."""
         if self.keystore_path is None:
-            return signing.ensure_dev_keystore(self.cache_dir, log)
+            return keys.ensure_dev_keystore(self.cache_dir, log)
         if not self.keystore_password:
             raise ToolchainError("apksigner", "APKGEN_KEYSTORE_PATH is set but "
                                  "APKGEN_KEYSTORE_PASSWORD is not; set both or neither")
-        return signing.KeyConfig(self.keystore_path, self.key_alias, self.keystore_password,
-                                 self.key_password)
+        return keys.KeyConfig(self.keystore_path, self.key_alias, self.keystore_password,
+                              self.key_password)
 
 
 def _option_problem(field_name: str, value: Any, message: str, hint: str) -> InputError:
@@ -133,7 +133,7 @@ def resolve_theme(options: GenerateOptions) -> Theme:
     accent = options.accent_color or DEFAULT_THEME.accent_color
     for name, value in (("primary_color", primary), ("accent_color", accent)):
         try:
-            Theme(**{name: value})  # type: ignore[arg-type]
+            Theme(**{name: value})
         except ValueError as exc:
             raise _option_problem(name, value, "is not a color",
                                   "write it as #rrggbb, like #1e88e5") from exc

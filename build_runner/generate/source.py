@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from build_runner.errors import InputError
+from build_runner.generate.eventapi import fetch_api
 from build_runner.generate.extract import EXPORT_FILES, Upload, extract_upload
-from build_runner.generate.fetch import Fetcher, fetch_api
+from build_runner.generate.fetch import Fetcher
 from build_runner.generate.images import place_images
 from build_runner.generate.jsonload import INVALID, load_json_file
 from build_runner.generate.limits import Limits, human_size

@@ -7,7 +7,10 @@ Modules, in the order a build uses them:
 - ``resources`` manifest, ``strings.xml`` (escaped label), launcher icons
 - ``aapt``      ``aapt package`` + ``classes.dex``; ``aapt dump badging`` read back
 - ``align``     ``zipalign -p -f 4``
-- ``signing``   keystore, the warm apksig JVM (``java/ApkgenSigner.java``), the apksigner fallback
+- ``keys``      the configured keystore, or a development key created once
+- ``signing``   which signer signs: the ``warm_signer`` (one apksig JVM running
+                ``java/ApkgenSigner.java``) or the ``cli_signer`` fallback (the apksigner
+                command); ``signer`` says what a signer is and what its verification reports
 - ``verify``    signatures v1/v2/v3 and badging must match what was built
 - ``tools``     running a tool: output streamed to the log, cancellable, ToolchainError on failure
 

@@ -14,12 +14,9 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from apkgen_core.package_names import JAVA_KEYWORDS, package_name_problem
 from build_runner.errors import InputError
 from build_runner.generate.problems import Problem
-
-# One rule for package names, shared with the API's request validation (chalicelib is pure
-# here and deployed with the Lambda functions, which cannot import the runner).
-from chalicelib.validation import JAVA_KEYWORDS, package_name_problem
 
 PACKAGE_PREFIX = "org.apkgen.event"
 # Longest slug segment taken from the event's name.

@@ -14,7 +14,7 @@ from build_runner.errors import ToolchainError
 from build_runner.generate.apk.aapt import Badging, badging
 from build_runner.generate.apk.dex import MAIN_ACTIVITY
 from build_runner.generate.apk.identity import Identity
-from build_runner.generate.apk.signing import Signer, Verification
+from build_runner.generate.apk.signer import Signer, Verification
 from build_runner.generate.apk.tools import Cancelled, never_cancelled
 from build_runner.logs import BuildLog
 

@@ -38,6 +38,11 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from build_runner.generate.eventapi import fetch_api
+from build_runner.generate.fetch import Fetcher
+from build_runner.generate.limits import Limits
+from build_runner.generate.problems import Problems
+
 DEFAULT_PAGE_SIZE = 20
 FIRST_DAY = datetime(2024, 6, 1, tzinfo=UTC)
 JSONAPI = "application/vnd.api+json"
@@ -396,3 +401,18 @@ def serving(event: Event) -> Iterator[FakeEventyay]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+# -- reading it ------------------------------------------------------------------------------
+
+LIMITS = Limits(fetch_timeout_s=5)
+SESSIONS = "/v1/events/7/sessions"
+SPEAKERS = "/v1/events/7/speakers"
+
+
+def fetched(fake: FakeEventyay, limits: Limits = LIMITS,
+            base: str | None = None) -> tuple[dict[str, Any], Problems]:
+    """The documents ``fetch_api`` reads from ``fake`` (or ``base``), and its problems."""
+    problems = Problems()
+    docs = fetch_api(base or fake.base, Fetcher(limits), limits, problems)
+    return docs, problems

@@ -29,7 +29,8 @@ from build_runner.generate.pipeline import (
 )
 from build_runner.generate.source import load_event
 from build_runner.generate.webapp import parse_data_js
-from build_runner.logs import STEPS, BuildLog, ListSink
+from build_runner.logs import STEPS, BuildLog
+from tests.list_sink import ListSink
 from tests.open_event_samples import SAMPLE_ZIPS, SAMPLES_DIR, published
 
 pytestmark = pytest.mark.toolchain

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +17,10 @@ import pytest
 from androguard.core.apk import APK
 
 from build_runner.errors import InputError
-from build_runner.generate.pipeline import GenerateOptions, Generator, GeneratorConfig
+from build_runner.generate.pipeline import GenerateOptions, Generator
 from build_runner.generate.webapp import parse_data_js
-from build_runner.logs import BuildLog, ListSink
+from build_runner.logs import BuildLog
+from tests.list_sink import ListSink
 
 pytestmark = pytest.mark.toolchain
 
@@ -32,14 +32,6 @@ def talk(ident: Any, title: str = "Talk", start: str = "2017-05-17T10:00:00-07:0
          end: str = "2017-05-17T11:00:00-07:00", **fields: Any) -> dict[str, Any]:
     return {"id": ident, "title": title, "starts-at": start, "ends-at": end,
             "state": "accepted", **fields}
-
-
-@pytest.fixture(scope="module")
-def generator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Generator]:
-    config = GeneratorConfig(work_dir=tmp_path_factory.mktemp("work"),
-                             cache_dir=tmp_path_factory.mktemp("cache"))
-    with Generator(config) as warm:
-        yield warm
 
 
 class Built:

@@ -17,7 +17,8 @@ from PIL import Image
 from build_runner.errors import InputError
 from build_runner.generate.limits import Limits
 from build_runner.generate.source import load_event
-from build_runner.logs import BuildLog, ListSink
+from build_runner.logs import BuildLog
+from tests.list_sink import ListSink
 
 BASE = "/v1/events/7"
 QUERY = "include=track%2Cmicrolocation%2Csession-type%2Cspeakers&page%5Bsize%5D=500&sort=id"

@@ -15,7 +15,8 @@ from build_runner.errors import InputError
 from build_runner.generate.fetch import Fetcher, FetchError
 from build_runner.generate.limits import Limits
 from build_runner.generate.source import load_event
-from build_runner.logs import BuildLog, ListSink
+from build_runner.logs import BuildLog
+from tests.list_sink import ListSink
 
 EVENT = {"id": 1, "name": "Camp", "starts-at": "2024-05-01T09:00:00+02:00",
          "ends-at": "2024-05-02T18:00:00+02:00", "timezone": "Europe/Berlin"}

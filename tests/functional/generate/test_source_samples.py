@@ -11,7 +11,8 @@ from PIL import Image
 from build_runner.generate.fetch import Fetcher, FetchError
 from build_runner.generate.limits import Limits
 from build_runner.generate.source import LoadedEvent, load_event
-from build_runner.logs import BuildLog, ListSink
+from build_runner.logs import BuildLog
+from tests.list_sink import ListSink
 from tests.open_event_samples import SAMPLE_ZIPS, SAMPLES_DIR, published
 
 SAMPLES = SAMPLES_DIR

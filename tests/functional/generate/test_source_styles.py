@@ -14,7 +14,8 @@ from build_runner.generate.fetch import Fetcher, FetchError
 from build_runner.generate.limits import Limits
 from build_runner.generate.model import Link
 from build_runner.generate.source import LoadedEvent, load_event
-from build_runner.logs import BuildLog, ListSink
+from build_runner.logs import BuildLog
+from tests.list_sink import ListSink
 
 # One event, written with neutral names; each style renames the keys its own way.
 DATA: dict[str, Any] = {

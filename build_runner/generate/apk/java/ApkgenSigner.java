@@ -1,6 +1,6 @@
 // apkgen's warm signer: one JVM that signs and verifies APKs with apksig for many builds.
 //
-// Started by build_runner/generate/apk/signing.py as
+// Started by build_runner/generate/apk/warm_signer.py as
 //   java -cp <this dir>:apksig.jar ApkgenSigner <keystore> <alias> <keystore type>
 // with the keystore and key passwords in the environment variables APKGEN_SIGNER_KS_PASS and
 // APKGEN_SIGNER_KEY_PASS (never on the command line). It loads the key once, prints "READY",

@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from apkgen_core.package_names import JAVA_KEYWORDS, package_name_problem
 from build_runner.errors import InputError
 from build_runner.generate.apk.identity import (
-    JAVA_KEYWORDS,
     VERSION_CODE_MAX,
     derive_package,
-    package_name_problem,
     resolve_identity,
     slug,
     validate_package,

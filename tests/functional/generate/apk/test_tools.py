@@ -9,7 +9,8 @@ import pytest
 
 from build_runner.errors import BuildCancelled, ToolchainError
 from build_runner.generate.apk.tools import require_tool, run_tool
-from build_runner.logs import BuildLog, ListSink, LogRecord
+from build_runner.logs import BuildLog, LogRecord
+from tests.list_sink import ListSink
 
 # Prints a line, then waits until the file named by argv[1] exists (created by the test's sink
 # when it sees that line): only a runner that streams lines can ever let it finish.

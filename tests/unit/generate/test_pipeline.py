@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from apkgen_core.settings import Settings
 from build_runner.errors import InputError
 from build_runner.generate.pipeline import (
     DEFAULT_CACHE_DIR,
@@ -14,7 +15,6 @@ from build_runner.generate.pipeline import (
     resolve_theme,
     validate_options,
 )
-from chalicelib.settings import Settings
 
 
 def test_theme_defaults_to_the_web_apps_colors() -> None:
