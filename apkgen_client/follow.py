@@ -67,8 +67,10 @@ def follow(ws_url: str, state: FollowState, on_lines: Callable[[list[Line]], Non
                     except TimeoutError:
                         ws.send(json.dumps({"action": "resume", "after": state.on_open()}))
                         continue
+                    refused = _handle(ws, raw, state, on_lines, on_status, sleep)
+                    if refused is not None:
+                        raise _Reconnect(f"the log server said: {refused}")
                     failures, delays = 0, backoff_delays()
-                    _handle(ws, raw, state, on_lines, on_status)
                 return
         except InvalidStatus as exc:
             code = exc.response.status_code
@@ -76,7 +78,7 @@ def follow(ws_url: str, state: FollowState, on_lines: Callable[[list[Line]], Non
                 raise StreamError(f"the log server refused build {state.build_id} (HTTP {code}):"
                                   " check the build id") from exc
             failure: Exception = exc
-        except (ConnectionClosed, InvalidHandshake, OSError, TimeoutError) as exc:
+        except (_Reconnect, ConnectionClosed, InvalidHandshake, OSError, TimeoutError) as exc:
             failure = exc
         failures += 1
         if failures >= MAX_FAILURES:
@@ -87,9 +89,16 @@ def follow(ws_url: str, state: FollowState, on_lines: Callable[[list[Line]], Non
         sleep(delay)
 
 
+class _Reconnect(Exception):
+    """The server no longer knows this connection: open a new one (it registers again)."""
+
+
 def _handle(ws: ClientConnection, raw: str | bytes, state: FollowState,
             on_lines: Callable[[list[Line]], None],
-            on_status: Callable[[dict[str, Any]], None]) -> None:
+            on_status: Callable[[dict[str, Any]], None],
+            sleep: Callable[[float], None]) -> str | None:
+    """Carry out what ``state`` says of one frame; returns why, when the connection must be
+    replaced."""
     try:
         message = json.loads(raw)
     except ValueError as exc:
@@ -102,3 +111,7 @@ def _handle(ws: ClientConnection, raw: str | bytes, state: FollowState,
         on_status(actions.status)
     if actions.resume_after is not None:
         ws.send(json.dumps({"action": "resume", "after": actions.resume_after}))
+    if actions.retry_resume_s is not None:
+        sleep(min(actions.retry_resume_s, BACKOFF_MAX_S))
+        ws.send(json.dumps({"action": "resume", "after": state.on_open()}))
+    return actions.error if actions.reconnect else None

@@ -82,6 +82,11 @@ class Actions:
     lines: list[Line] = field(default_factory=list)
     status: dict[str, Any] | None = None
     resume_after: int | None = None
+    # The server refused the resume: send it again after this many seconds (its budget)...
+    retry_resume_s: float | None = None
+    # ...or it does not know this connection (registration lost): reconnect, which registers.
+    reconnect: bool = False
+    error: str | None = None
     done: bool = False
 
 
@@ -113,6 +118,14 @@ class FollowState:
             actions.status = message
         elif kind == "resumed":
             self.tracker.mark_resumed()
+        elif kind == "error":
+            actions.error = str(message.get("message") or "the log server refused a request")
+            retry = message.get("retry_after")
+            if isinstance(retry, int | float) and not isinstance(retry, bool) and retry >= 0:
+                actions.retry_resume_s = float(retry)
+            else:
+                actions.reconnect = True
+            return actions
         actions.resume_after = self.tracker.resume_after()
         if (actions.resume_after is None and kind == "resumed" and self.finished
                 and self.missing_tail and self.tail_resumes < MAX_TAIL_RESUMES):

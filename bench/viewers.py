@@ -40,7 +40,7 @@ async def apkgen_viewer(url: str, build: str, tally: ViewerTally, ready: asyncio
         ready.set()
         while True:
             try:
-                fragments = [fragment async for fragment in ws.recv_streaming()]
+                fragments = [fragment async for fragment in ws.recv_streaming(decode=True)]
             except ConnectionClosedOK:
                 break
             now = time.time_ns()

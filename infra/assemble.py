@@ -103,7 +103,7 @@ def merge_template(
         raise InfraError(
             "chalice package produced no Lambda function; does chalice_app/app.py define routes?"
         )
-    merged = rename_ref(copy.deepcopy(template), WS_PARAMETER, WS_RESOURCE)
+    merged: dict[str, Any] = rename_ref(copy.deepcopy(template), WS_PARAMETER, WS_RESOURCE)
     params = merged.setdefault("Parameters", {})
     params.pop(WS_PARAMETER, None)
     for name, value in template_parameters(stage).items():

@@ -38,6 +38,7 @@ WORKDIR /opt/apkgen
 COPY pyproject.toml ./
 COPY build_runner ./build_runner
 COPY chalice_app/chalicelib ./chalice_app/chalicelib
+COPY chalice_app/vendor/apkgen_core ./chalice_app/vendor/apkgen_core
 RUN pip install --no-cache-dir --no-deps . \
     && rm -rf build ./*.egg-info
 

@@ -17,7 +17,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.settings import Settings
+from apkgen_core.settings import Settings
 from infra.assemble import function_ids, load_template, package
 from infra.moto_compat import REASONS, moto_supported_types, strip_for_moto
 from infra.stage import TEMPLATE_PATH
@@ -55,7 +55,9 @@ def test_chalice_package_succeeds_for_each_stage(packaged: dict[str, Path], stag
         function_ids(sam))
     with zipfile.ZipFile(packaged[stage].parent / "deployment.zip") as bundle:
         names = set(bundle.namelist())
-    assert {"app.py", "chalicelib/settings.py", "chalicelib/aws.py"} <= names
+    # The core shared with the runner sits at the package root (from chalice_app/vendor/).
+    assert {"app.py", "chalicelib/aws.py", "apkgen_core/settings.py",
+            "apkgen_core/package_names.py"} <= names
 
 
 def cfn_lint(*paths: Path) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from chalicelib.settings import Settings
+from apkgen_core.settings import Settings
 from infra import InfraError
 from infra.stage import (
     CONFIG_PATH,

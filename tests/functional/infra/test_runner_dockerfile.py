@@ -1,6 +1,6 @@
 """What the runner image installs, without Docker: the files runner.Dockerfile copies are built
-into a wheel the way its ``pip install .`` does, and every file of build_runner and chalicelib
-(code and package data: smali, XML, web assets) must be in it."""
+into a wheel the way its ``pip install .`` does, and every file of build_runner, chalicelib and
+apkgen_core (code and package data: smali, XML, web assets) must be in it."""
 
 from __future__ import annotations
 
@@ -47,10 +47,11 @@ def test_the_image_installs_every_file_of_the_runner_and_chalicelib(tmp_path: Pa
         installed = set(archive.namelist())
     wanted = {
         str(path.relative_to(root))
-        for root, package in ((REPO, "build_runner"), (REPO / "chalice_app", "chalicelib"))
+        for root, package in ((REPO, "build_runner"), (REPO / "chalice_app", "chalicelib"),
+                              (REPO / "chalice_app" / "vendor", "apkgen_core"))
         for path in (root / package).rglob("*")
         if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
     }
-    assert "build_runner/runner/cli.py" in wanted and "chalicelib/settings.py" in wanted
+    assert "build_runner/runner/cli.py" in wanted and "apkgen_core/settings.py" in wanted
     missing = sorted(wanted - installed)
     assert not missing, f"not installed in the image: {missing[:20]}"

@@ -103,3 +103,24 @@ def test_ignores_messages_that_are_not_objects_or_of_unknown_type() -> None:
     assert state.on_message(["log"]).lines == []
     assert state.on_message({"type": "hello"}).lines == []
     assert not state.done
+
+
+def test_a_resume_over_its_budget_is_sent_again_after_the_wait_the_server_names() -> None:
+    state = FollowState("b1")
+    state.on_open()
+    actions = state.on_message({"type": "error", "message": "too many resumes",
+                                "retry_after": 1.5})
+    assert actions.retry_resume_s == 1.5
+    assert not actions.reconnect
+
+
+def test_a_connection_the_server_no_longer_knows_is_replaced_by_a_new_one() -> None:
+    # The protocol's answer to a resume on a connection that watches no build (contracts.md).
+    state = FollowState("b1")
+    state.on_open()
+    actions = state.on_message({"type": "error", "message": "this connection watches no build: "
+                                "reconnect with ?build=<build id>"})
+    assert actions.reconnect
+    assert actions.retry_resume_s is None
+    assert actions.error is not None and "watches no build" in actions.error
+    assert not actions.done
