@@ -8,7 +8,8 @@ Tree::
     │   ├── BuildNotFound     no build has this id (WebSocket handshake refused too)
     │   └── FileNotFound      no such file of the web page
     ├── ClaimConflict         a conditional write lost: another runner holds the build, the
-    │                         lease is still valid, or the build is already finished
+    │   │                     lease is still valid, or the build is already finished
+    │   └── NoArtifact        the build has no APK to download (it has not succeeded)
     ├── TooManyRequests       a budget is used up (a connection's resumes); ``retry_after_s``
     └── StoreError            S3/SQS/DynamoDB failed; ``code`` keeps the botocore error code
 
@@ -56,6 +57,17 @@ class ClaimConflict(ApkgenServiceError):
     def __init__(self, message: str, status: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class NoArtifact(ClaimConflict):
+    """The build has no APK to hand out (yet): it is queued, running, failed or cancelled."""
+
+    def __init__(self, build_id: str, status: str) -> None:
+        super().__init__(
+            f"build {build_id!r} has no APK: it is {status}; there is one once it has succeeded",
+            status,
+        )
+        self.build_id = build_id
 
 
 class StoreError(ApkgenServiceError):

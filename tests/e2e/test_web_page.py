@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from local_stack.stack import REPO
 from tests.e2e.harness import E2EStack, drop_connections, edited_zip, wait_until
+from tests.qr_svg import encodes, symbol_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -105,13 +106,26 @@ def test_uploads_an_export_and_shows_its_log_live_until_a_verified_apk_is_downlo
     assert drawn_seqs(page) == list(range(1, final["last_seq"] + 1))
     expect(page.locator("#app-details")).to_contain_text(final["artifact"]["package"])
     expect(page.locator("#app-details")).to_contain_text(final["artifact"]["sha256"])
-    assert page.evaluate("document.getElementById('qr').width") > 100
+    # The QR code is the server's SVG of the build's stable link, which leads to the same APK.
+    qr = page.locator("#qr")
+    expect(qr).to_be_visible()
+    expect(qr).to_have_attribute("src", re.compile(rf"/builds/{build_id}/qr\.svg$"))
+    expect(qr).to_have_attribute("alt", re.compile("QR code"))
+    page.wait_for_function("() => { const q = document.getElementById('qr');"
+                           " return q.complete && q.naturalWidth > 0; }")
+    assert qr.evaluate("q => q.getBoundingClientRect().width") > 100
+    with urllib.request.urlopen(qr.evaluate("q => q.src"), timeout=30) as resp:
+        svg = resp.read().decode()
+    scanned = f"{local_stack.http_url}/builds/{build_id}/apk"
+    assert encodes(symbol_of(svg), scanned)
 
     href = page.get_attribute("#download-apk", "href")
     assert href and href.startswith("http")
     apk = tmp_path / "app.apk"
     with urllib.request.urlopen(href, timeout=30) as resp:  # the link the page shows
         apk.write_bytes(resp.read())
+    with urllib.request.urlopen(scanned, timeout=30) as resp:  # what a phone scanning gets
+        assert resp.read() == apk.read_bytes()
     verify = subprocess.run(
         ["apksigner", "verify", str(apk)], capture_output=True, text=True, timeout=120, check=False
     )
@@ -246,7 +260,9 @@ def test_shows_markup_in_log_lines_as_text(
     )
     lines = page.locator("#log .line .msg", has_text=payload)
     expect(lines.first).to_be_visible()
-    assert page.locator("#log script, #log img, #success script, #success img").count() == 0
+    # The page's own QR code is the one image the success panel has.
+    injected = "#log script, #log img, #success script, #success img:not(#qr)"
+    assert page.locator(injected).count() == 0
     # The page's own dialog check (fixture) fails the test if alert() ever ran.
 
 

@@ -1,4 +1,4 @@
-"""A blank Chromium page with the web page's pure scripts (qr.js, logmodel.js) loaded.
+"""A blank Chromium page with the web page's pure script (logmodel.js) loaded.
 
 One Playwright connection and one page per test module (on the session's Chromium): these tests
 only evaluate pure functions, so sharing the page keeps them fast. The connection ends with the
@@ -18,15 +18,14 @@ WEB_DIR = Path(__file__).resolve().parents[3] / "chalice_app" / "chalicelib" / "
 
 @pytest.fixture(scope="module")
 def js_page(chromium_cdp_url: str) -> Iterator[Page]:
-    """A page (no network, no server) where ``ApkgenQr`` and ``ApkgenLog`` are defined."""
+    """A page (no network, no server) where ``ApkgenLog`` is defined."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.connect_over_cdp(chromium_cdp_url)
         context = browser.new_context()
         try:
             page = context.new_page()
             page.set_content("<!doctype html><html><body></body></html>")
-            for name in ("qr.js", "logmodel.js"):
-                page.add_script_tag(content=(WEB_DIR / name).read_text())
+            page.add_script_tag(content=(WEB_DIR / "logmodel.js").read_text())
             yield page
         finally:
             context.close()
