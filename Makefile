@@ -15,7 +15,7 @@ test:
 
 lint: setup
 	$(PY) -m ruff check .
-	$(PY) -m mypy chalice_app/chalicelib build_runner local_ws
+	$(PY) -m mypy
 
 bench: setup
 	$(PY) -m bench

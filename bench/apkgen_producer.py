@@ -31,6 +31,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from apkgen_core.settings import Settings
 from bench.measure import make_line
 from build_runner.fanout.poster import management_client
 from build_runner.fanout.sink import DEFAULT_WORKERS, FanoutHub, FanoutSink
@@ -38,7 +39,6 @@ from build_runner.logs import BuildLog
 from chalicelib.aws import AwsClients
 from chalicelib.connections import ConnectionStore
 from chalicelib.logstore import LogStore
-from chalicelib.settings import Settings
 
 CLOSE_TIMEOUT_S = 600.0
 

@@ -163,8 +163,8 @@ class ApkgenSystem:
     def _clients(self) -> Any:
         import boto3
 
+        from apkgen_core.settings import Settings
         from chalicelib.aws import AwsClients
-        from chalicelib.settings import Settings
 
         settings = Settings.from_env(self.env)
         session = boto3.session.Session(

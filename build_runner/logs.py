@@ -12,11 +12,12 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Literal, Protocol, TextIO
+from typing import Protocol, TextIO
 
-Level = Literal["debug", "info", "warning", "error"]
-LEVELS: tuple[Level, ...] = ("debug", "info", "warning", "error")
+# The record is the core's (apkgen_core.records), shared with the handlers; imported from here too.
+from apkgen_core.records import LEVELS as LEVELS
+from apkgen_core.records import Level as Level
+from apkgen_core.records import LogRecord as LogRecord
 
 # The steps of a build, in order. The runner reports the current one as the build's status.
 STEPS: tuple[str, ...] = (
@@ -43,16 +44,6 @@ _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2
 
 def _escaped(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group(0)):04x}"
-
-
-@dataclass(frozen=True)
-class LogRecord:
-    """One line of the build log, before the runner gives it a sequence number."""
-
-    step: str
-    level: Level
-    text: str
-    ts: float = field(default_factory=time.time)
 
 
 class LogSink(Protocol):
@@ -118,16 +109,6 @@ class BuildLog:
             self.info(f"✓ {name} done in {self._clock() - started:.2f}s")
         finally:
             self.step_name = previous
-
-
-class ListSink:
-    """Keeps records in memory (tests, and the report at the end of a CLI build)."""
-
-    def __init__(self) -> None:
-        self.records: list[LogRecord] = []
-
-    def emit(self, record: LogRecord) -> None:
-        self.records.append(record)
 
 
 _COLORS = {"debug": "\033[2m", "info": "", "warning": "\033[33m", "error": "\033[31;1m"}

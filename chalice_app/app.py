@@ -1,7 +1,8 @@
 """apkgen's HTTP API and WebSocket handlers: routes only; the use cases are in chalicelib.
 
 HTTP (docs/contracts.md): POST /uploads, POST /builds, GET /builds/{id}, GET
-/builds/{id}/logs, POST /builds/{id}/cancel, and the web page (GET /, /b/{id}, /static/{name}).
+/builds/{id}/logs, POST /builds/{id}/cancel, GET /builds/{id}/apk (a redirect to the APK) and
+/builds/{id}/qr.svg (its QR code), and the web page (GET /, /b/{id}, /static/{name}).
 WebSocket: ``$connect`` registers a viewer of ``?build=ID`` (unknown build → 404, the handshake
 fails), ``$default`` answers ``{"action": "resume", "after": SEQ}`` (within the connection's
 resume budget, else an error saying when to resume again), ``$disconnect`` forgets it.
@@ -10,9 +11,9 @@ resume budget, else an error saying when to resume again), ``$disconnect`` forge
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from chalice import (
+from chalice.app import (
     BadRequestError,
     Chalice,
     ChaliceViewError,
@@ -20,10 +21,11 @@ from chalice import (
     NotFoundError,
     Response,
     WebsocketDisconnectedError,
+    WebsocketEvent,
 )
-from chalice.app import WebsocketEvent
 
-from chalicelib import context, protocol
+from apkgen_core import messages as wire
+from chalicelib import context, protocol, qr
 from chalicelib.errors import (
     ClaimConflict,
     InvalidRequest,
@@ -48,10 +50,13 @@ def _service() -> BuildService:
     return context.current().service
 
 
-def _answer(call: Callable[[], Any], status_code: int = 200) -> Response:
+T = TypeVar("T")
+
+
+def _call(call: Callable[[], T]) -> T:
     """Run a use case; chalicelib's errors become Chalice's HTTP errors (the edge serializes)."""
     try:
-        body = call()
+        return call()
     except InvalidRequest as exc:
         raise BadRequestError(str(exc)) from exc
     except NotFound as exc:
@@ -61,6 +66,11 @@ def _answer(call: Callable[[], Any], status_code: int = 200) -> Response:
     except StoreError as exc:
         app.log.error("store error %s: %s", exc.code, exc)
         raise ChaliceViewError(f"storage is unavailable ({exc.code}); try again") from exc
+
+
+def _answer(call: Callable[[], Any], status_code: int = 200) -> Response:
+    """A use case's answer as JSON (errors as in :func:`_call`)."""
+    body = _call(call)
     return Response(body=body, status_code=status_code,
                     headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
 
@@ -103,6 +113,20 @@ def cancel_build(build_id: str) -> Response:
     return _answer(lambda: _service().cancel(build_id))
 
 
+@app.route("/builds/{build_id}/apk", methods=["GET"], cors=True)
+def download_apk(build_id: str) -> Response:
+    url = _call(lambda: _service().apk_url(build_id))
+    return Response(body="", status_code=302,
+                    headers={"Location": url, "Cache-Control": "no-store"})  # the URL expires
+
+
+@app.route("/builds/{build_id}/qr.svg", methods=["GET"], cors=True)
+def apk_qr_code(build_id: str) -> Response:
+    svg = _call(lambda: _service().apk_qr_svg(build_id))
+    return Response(body=svg, status_code=200,
+                    headers={"Content-Type": qr.CONTENT_TYPE, "Cache-Control": qr.CACHE_CONTROL})
+
+
 # -- The web page --------------------------------------------------------------------------------
 
 def _file(name: str) -> Response:
@@ -117,7 +141,9 @@ def _file(name: str) -> Response:
 
 
 def _page() -> Response:
-    prefix = stage_prefix(app.current_request.to_original_event())
+    request = app.current_request
+    assert request is not None  # Chalice sets it for every route it calls
+    prefix = stage_prefix(request.to_original_event())
     return Response(body=page_html(prefix).decode(), status_code=200,
                     headers={"Content-Type": content_type(INDEX), "Cache-Control": "no-cache"})
 
@@ -169,12 +195,12 @@ def websocket_message(event: WebsocketEvent) -> None:
         request = protocol.parse_client_message(event.to_dict().get("body"))
         messages = _service().resume(event.connection_id, request.after)
     except (InvalidRequest, NotFound) as exc:
-        messages = [protocol.encode(protocol.error_message(str(exc)))]
+        messages = [wire.encode(wire.error_message(str(exc)))]
     except TooManyRequests as exc:  # nothing was read: only the error is sent
-        messages = [protocol.encode(protocol.error_message(str(exc), exc.retry_after_s))]
+        messages = [wire.encode(wire.error_message(str(exc), exc.retry_after_s))]
     except StoreError as exc:
         app.log.error("store error %s on resume: %s", exc.code, exc)
-        messages = [protocol.encode(protocol.error_message(
+        messages = [wire.encode(wire.error_message(
             f"storage is unavailable ({exc.code}); send the resume again in a moment"))]
     _send(event.connection_id, messages)
 

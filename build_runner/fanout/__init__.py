@@ -1,13 +1,17 @@
-"""The live build log: sequence numbers, batching, persistence and posting to ``@connections``.
+"""The live build log on the runner's side: batching, persistence and posting to ``@connections``.
 
 Layered like websockets' sans-I/O core:
 
-* pure, no boto3 and no threads: :mod:`.lines` (sequencing and encoding one line),
-  :mod:`.batching` (what goes out when, messages never over 32 KB), :mod:`.delivery`
-  (which errors mean "gone", "retry" or "skip"; the backoff schedule);
-* I/O: :mod:`.poster` (one ``post_to_connection`` with bounded retries) and :mod:`.sink`
-  (:class:`FanoutHub`, the worker pool shared by every build, and :class:`FanoutSink`, the
-  per-build :class:`build_runner.logs.LogSink`).
+* pure, no boto3 and no threads: the line encoder, the message envelopes and the limits are
+  the core's (:mod:`apkgen_core.lines`, :mod:`apkgen_core.messages`, :mod:`apkgen_core.limits`,
+  shared with the resume handler); here :mod:`.batching` (what goes out when: a live post
+  carries up to one 128 KB message, which API Gateway delivers in 32 KB frames, each line
+  within one frame) and :mod:`.delivery` (which errors mean "gone", "retry" or "skip"; the
+  backoff schedule);
+* I/O: :mod:`.poster` (one ``post_to_connection`` with bounded retries), :mod:`.commit` (the
+  store writes of many builds' rounds grouped), :mod:`.hub` (:class:`FanoutHub`, the worker
+  pool shared by every build) and :mod:`.sink` (:class:`FanoutSink`, the per-build
+  :class:`build_runner.logs.LogSink`).
 
 Exceptions (all under :class:`build_runner.errors.RunnerError`, itself under ``ApkgenError``)::
 

@@ -16,15 +16,17 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
 
-from build_runner.fanout import SinkClosed
-from build_runner.fanout.batching import MAX_BACKLOG_BYTES
-from build_runner.fanout.commit import GroupCommit
-from build_runner.fanout.delivery import (
+from apkgen_core.fanout.batching import MAX_BACKLOG_BYTES
+from apkgen_core.fanout.delivery import (
     DEFAULT_POST_TIMEOUT_S,
     DEFAULT_STALL_AFTER_S,
     RetryPolicy,
 )
-from build_runner.fanout.lines import MAX_MESSAGE_BYTES
+from apkgen_core.fanout.state import DEFAULT_MAX_PENDING_LINES
+from apkgen_core.limits import MESSAGE_BYTES
+from apkgen_core.registrations import Registration
+from build_runner.fanout import SinkClosed
+from build_runner.fanout.commit import GroupCommit
 from build_runner.fanout.poster import Poster
 
 if TYPE_CHECKING:
@@ -35,10 +37,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_WORKERS = 32
 # How long FanoutHub.close waits for posts still in flight (each ends by its own deadline).
 CLOSE_TIMEOUT_S = 30.0
-# Lines of one build waiting for persistence before ``emit`` waits (~75 KB of log). Measured
-# (bench, saturated W1): 250 halves the batches and costs a third of the throughput; 2000 lets
-# the live log lag by seconds behind a flooding build; 500 keeps both.
-DEFAULT_MAX_PENDING_LINES = 500
 # The longest one ``emit`` waits for room; then the line is queued anyway (never lost).
 DEFAULT_MAX_EMIT_WAIT_S = 1.0
 # How long a build's connection listing is reused before it is read again (see _deliver).
@@ -59,7 +57,7 @@ class LogAppender(Protocol):
 class ConnectionRegistry(Protocol):
     """The part of ``chalicelib.connections.ConnectionStore`` the sink uses."""
 
-    def registrations(self, build_id: str) -> Iterable[tuple[str, float]]: ...
+    def registrations(self, build_id: str) -> Iterable[Registration]: ...
 
     def remove(self, build_id: str, connection_id: str) -> Any: ...
 
@@ -87,7 +85,7 @@ class FanoutHub:
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         max_backlog_bytes: int = MAX_BACKLOG_BYTES,
-        max_message_bytes: int = MAX_MESSAGE_BYTES,
+        max_message_bytes: int = MESSAGE_BYTES,
         listing_ttl_s: float = DEFAULT_LISTING_TTL_S,
         clock: Callable[[], float] = time.time,
         max_pending_lines: int = DEFAULT_MAX_PENDING_LINES,

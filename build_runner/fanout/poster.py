@@ -19,8 +19,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from build_runner.fanout.delivery import DEFAULT_POST_TIMEOUT_S, Outcome, RetryPolicy, classify
-from chalicelib.settings import Settings
+from apkgen_core.fanout.delivery import DEFAULT_POST_TIMEOUT_S, Outcome, RetryPolicy, classify
+from apkgen_core.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,9 @@ an executor anyway, adding a hop. The pool's threads only ever block on I/O (Dyn
 ``@connections`` endpoint, a bounded backoff), so a few dozen of them serve many builds on two
 cores.
 
-Flow of one build (all state changes under the sink's lock; no I/O under it):
+The rules are :class:`.state.BuildFanout`'s (pure, unit-tested without threads or AWS); this
+module carries out what it answers. Flow of one build (every call to the state machine under
+the sink's lock; no I/O under it):
 
 1. ``emit(record)`` (the build's thread): give it the next seq, append it to the build's
    :class:`.batching.RoundQueue`; only when no round is in flight, submit one. Never blocks on
@@ -35,8 +37,12 @@ Flow of one build (all state changes under the sink's lock; no I/O under it):
    receives its messages in seq order; each post carries every queued line that fits one
    message (128 KB: API Gateway's limit; it delivers it in 32 KB frames), so a busy viewer
    costs a few billed messages per thousand lines. Connections post concurrently with each
-   other. ``GoneException`` removes the registration and the viewer; transient errors are
-   retried (bounded); other errors skip that message for that viewer only.
+   other. ``GoneException`` removes the registration and the viewer, except in the first
+   ``CONNECT_GRACE_S`` after it registered while it has not resumed: API Gateway answers Gone
+   until the ``$connect`` handler has returned, and the handler registers first, so such a
+   connection is only skipped (its resume, sent once it is open, reads what it missed from
+   the stored log) and posted to again with the next round. Transient errors are retried
+   (bounded); other errors skip that message for that viewer only.
 
 A slow viewer never slows the build nor the other viewers: its own queue grows up to a bound,
 then its oldest lines are dropped and it resumes the gap from the persisted log (see
@@ -50,30 +56,23 @@ every line a viewer gets is in the stored log (``persist_failures``, ``lines_unp
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from apkgen_core import messages as wire
+from apkgen_core.fanout.delivery import Outcome
+from apkgen_core.fanout.state import BuildFanout, FanoutRules, PostEnd, Round
+from apkgen_core.registrations import Registration
 from build_runner.fanout import SinkClosed
-from build_runner.fanout.batching import (
-    MAX_ROUND_ITEMS,
-    RoundQueue,
-    Standalone,
-    ViewerItem,
-    ViewerQueue,
-)
-from build_runner.fanout.delivery import Outcome, deliverable, posts_to_wait_for
 from build_runner.fanout.hub import (
     DEFAULT_WORKERS,
     ConnectionRegistry,
     FanoutHub,
     LogAppender,
 )
-from build_runner.fanout.lines import encode_record
 from build_runner.logs import LogRecord
 
 logger = logging.getLogger(__name__)
@@ -81,82 +80,79 @@ logger = logging.getLogger(__name__)
 __all__ = ["DEFAULT_WORKERS", "ConnectionRegistry", "FanoutHub", "FanoutSink", "LogAppender"]
 
 
-class _Refresh:
-    """The round item that makes a round read the listing again (and post nothing itself)."""
-
-
-REFRESH = _Refresh()
-RoundItem = tuple[int, LogRecord] | Standalone | _Refresh
-
-
 class FanoutSink:
     """The live log of one build: ``emit`` lines, ``push_status``, ``flush``, ``close``."""
 
     def __init__(self, hub: FanoutHub, build_id: str, after_seq: int = 0,
                  fence: Callable[[], bool] | None = None) -> None:
-        if after_seq < 0:
-            raise ValueError(f"after_seq must be 0 or a persisted seq, not {after_seq}")
         self.build_id = build_id
+        self._state = BuildFanout(build_id, after_seq, FanoutRules(
+            max_pending_lines=hub.max_pending_lines, max_message_bytes=hub.max_message_bytes,
+            max_backlog_bytes=hub.max_backlog_bytes,
+        ))
         self._fence = fence
-        self.fenced = False
-        self.fenced_lines = 0
         self._hub = hub
-        self._seq = after_seq
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         # Signalled when a round takes pending lines, for an emit waiting for room.
         self._room = threading.Condition(self._lock)
         self._emits_waiting = 0
         self.emit_waits = 0
-        self._queue: RoundQueue[RoundItem] = RoundQueue(MAX_ROUND_ITEMS)
-        self._viewers: dict[str, ViewerQueue] = {}
-        self._busy_viewers = 0
-        # When the post in flight to each connection started (time.monotonic()).
-        self._post_started: dict[str, float] = {}
-        self._gone: set[str] = set()
-        # The connection listing reused between reads, when it was read, and the lines of the
-        # rounds that reused it (with the time they were persisted) for viewers it lacked.
-        self._listing: list[str] | None = None
-        self._listed_at = 0.0
-        self._unlisted_rounds: deque[tuple[float, list[bytes]]] = deque()
-        self._unlisted_bytes = 0
-        self._closed = False
-        self.persist_failures = 0
-        self.lines_persisted = 0
-        self.lines_unpersisted = 0  # lines lost to store failures: neither stored nor posted
 
-    # -- the build's side -------------------------------------------------------------------
+    # -- counters (read by the runner, the tests and the benchmark) -------------------------
 
     @property
     def last_seq(self) -> int:
         """The seq of the last line emitted."""
-        return self._seq
+        return self._state.last_seq
 
     @property
     def listed_at(self) -> float:
         """When the connection listing in use was read (hub clock; 0 before the first read)."""
-        return self._listed_at
+        return self._state.listed_at
+
+    @property
+    def fenced(self) -> bool:
+        return self._state.fenced
+
+    @property
+    def fenced_lines(self) -> int:
+        return self._state.fenced_lines
+
+    @property
+    def persist_failures(self) -> int:
+        return self._state.persist_failures
+
+    @property
+    def lines_persisted(self) -> int:
+        return self._state.lines_persisted
+
+    @property
+    def lines_unpersisted(self) -> int:
+        """Lines lost to store failures: neither stored nor posted."""
+        return self._state.lines_unpersisted
+
+    # -- the build's side -------------------------------------------------------------------
 
     def request_refresh(self) -> None:
         """Read the connection listing again in a round of its own (see
         :meth:`FanoutHub.refresh_stale`); nothing happens once the sink is closed."""
         with self._lock:
-            if self._closed:
-                return
-            start = self._queue.add(REFRESH)
+            start = self._state.request_refresh()
         if start:
             self._hub.submit(self._round)
 
     def emit(self, record: LogRecord) -> None:
-        """Queue ``record`` with the next seq and return at once; ``SinkClosed`` after close."""
+        """Queue ``record`` with the next seq and return at once; ``SinkClosed`` after close.
+        Waits (at most the hub's ``max_emit_wait_s``) while the build's lines pour in faster
+        than the store takes them."""
         with self._lock:
-            if self._closed:
+            if self._state.closed:
                 raise SinkClosed(f"log line emitted after build {self.build_id}'s sink was closed")
-            self._seq += 1
-            start = self._queue.add((self._seq, record))
-            if not start and len(self._queue) >= self._hub.max_pending_lines:
+            emitted = self._state.emit(record)
+            if emitted.wait_for_room:
                 self._wait_for_room()
-        if start:
+        if emitted.start_round:
             self._hub.submit(self._round)
 
     def _wait_for_room(self) -> None:
@@ -164,12 +160,10 @@ class FanoutSink:
         self.emit_waits += 1
         self._emits_waiting += 1
         try:
-            limit = self._hub.max_pending_lines
-            if not self._room.wait_for(lambda: len(self._queue) < limit,
-                                       self._hub.max_emit_wait_s):
+            if not self._room.wait_for(self._state.has_room, self._hub.max_emit_wait_s):
                 logger.warning(
                     "build %s: %d log lines still wait to be persisted after %.1fs; going on",
-                    self.build_id, len(self._queue), self._hub.max_emit_wait_s,
+                    self.build_id, self._state.pending, self._hub.max_emit_wait_s,
                 )
         finally:
             self._emits_waiting -= 1
@@ -181,19 +175,19 @@ class FanoutSink:
         emitted so far).
         """
         with self._lock:
-            if self._closed:
+            if self._state.closed:
                 raise SinkClosed(f"status pushed after build {self.build_id}'s sink was closed")
             body = dict(message)
             body.setdefault("type", "status")
             body.setdefault("build", self.build_id)
-            body.setdefault("last_seq", self._seq)
-            data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            body.setdefault("last_seq", self._state.last_seq)
+            data = wire.encode(body).encode("utf-8")
             if len(data) > self._hub.max_message_bytes:
                 logger.warning(
                     "status message for build %s is %d bytes, over one message; shorten its error",
                     self.build_id, len(data),
                 )
-            start = self._queue.add(Standalone(data))
+            start = self._state.push_status(data)
         if start:
             self._hub.submit(self._round)
 
@@ -209,7 +203,7 @@ class FanoutSink:
         with self._changed:
             while True:
                 now = time.monotonic()
-                waiting, recheck = self._waiting_for(now)
+                waiting, recheck = self._state.waiting_for(now, self._hub.stall_after_s)
                 if not waiting:
                     return True
                 if deadline is not None and now >= deadline:
@@ -223,9 +217,9 @@ class FanoutSink:
         """Refuse further records, then flush. Returns whether everything was drained (posts
         to stalled connections aside, see :meth:`flush`)."""
         with self._lock:
-            if not self._closed:
-                self._hub.sink_closed(self)
-            self._closed = True
+            first = self._state.close()
+        if first:
+            self._hub.sink_closed(self)
         drained = self.flush(timeout)
         if not drained:
             logger.warning("build %s: log fan-out not drained when closing", self.build_id)
@@ -235,87 +229,48 @@ class FanoutSink:
         """Wait until nothing is pending nor in flight at all, stalled posts included (the hub
         waits so before stopping its workers). False when ``timeout`` passed first."""
         with self._changed:
-            return self._changed.wait_for(
-                lambda: self._queue.idle and self._busy_viewers == 0, timeout
-            )
-
-    def _waiting_for(self, now: float) -> tuple[bool, float | None]:
-        """(the lock held) Whether a flush still waits at ``now``, and when to look again
-        without being woken (a post in flight turning stalled)."""
-        if not self._queue.idle:
-            return True, None
-        if self._busy_viewers == 0:
-            return False, None
-        started: list[float] = []
-        for connection_id, viewer in self._viewers.items():
-            if not viewer.busy:
-                continue
-            at = self._post_started.get(connection_id)
-            if at is None:
-                return True, None  # between two posts of a viewer that keeps up
-            started.append(at)
-        young, recheck = posts_to_wait_for(started, now, self._hub.stall_after_s)
-        return young > 0, recheck
+            return self._changed.wait_for(lambda: self._state.idle, timeout)
 
     # -- the workers' side ------------------------------------------------------------------
 
     def _round(self) -> None:
         try:
             with self._lock:
-                items = self._queue.take()
+                taken = self._state.take_round()
                 if self._emits_waiting:
                     self._room.notify_all()
-            if self._fenced_off(items):
+            if self._fenced_off(taken):
                 return
-            out = self._persist(items)
-            relist = any(isinstance(item, (Standalone, _Refresh)) for item in items)
-            self._deliver(out, self._hub.clock(), relist=relist)
+            stored = not taken.lines or self._append(taken.lines)
+            with self._lock:
+                out = self._state.persisted(taken, stored)
+            self._deliver(out, self._hub.clock(), relist=taken.relist)
         except Exception:
             logger.exception("build %s: a log fan-out round failed", self.build_id)
         finally:
             with self._lock:
-                again = self._queue.finish()
+                again = self._state.round_finished()
                 if not again:
                     self._changed.notify_all()
             if again:
                 self._hub.submit(self._round)
 
-    def _fenced_off(self, items: list[RoundItem]) -> bool:
+    def _fenced_off(self, taken: Round) -> bool:
         """Whether this runner may no longer write the log (checked before every round, and
         latched): then the round's lines are dropped, neither stored nor posted. Another runner
         that took the build over continues the seqs after the last stored line; lines written
         by both would collide."""
-        if not self.fenced and (self._fence is None or self._fence()):
+        if not self._state.fenced and (self._fence is None or self._fence()):
             return False
-        lines = sum(1 for item in items if isinstance(item, tuple))
-        if not self.fenced:
-            self.fenced = True
+        with self._lock:
+            first = self._state.fence(taken)
+        if first:
             logger.error(
                 "build %s: this runner's lease ran out; from seq %s on, its log lines are not "
                 "written (another runner may hold the build and continue its log)",
-                self.build_id, next((i[0] for i in items if isinstance(i, tuple)), "-"),
+                self.build_id, taken.lines[0][0] if taken.lines else "-",
             )
-        self.fenced_lines += lines
         return True
-
-    def _persist(self, items: list[RoundItem]) -> list[ViewerItem]:
-        """Encode the lines once, store them, and return what the viewers get, in order."""
-        out: list[ViewerItem] = []
-        lines: list[tuple[int, bytes]] = []
-        for item in items:
-            if isinstance(item, Standalone):
-                out.append(item)
-                continue
-            if isinstance(item, _Refresh):
-                continue
-            line, data = encode_record(item[0], item[1])
-            lines.append((line["seq"], data))
-            out.append(data)
-        if lines and not self._append(lines):
-            # Never posted unless stored: a viewer's log is always the stored one (it sees the
-            # gap in seqs, and its resume finds what the store holds). The statuses still go.
-            return [item for item in out if isinstance(item, Standalone)]
-        return out
 
     def _append(self, lines: list[tuple[int, bytes]]) -> bool:
         """Store ``lines`` (retried with the hub's policy); whether they were stored."""
@@ -329,38 +284,23 @@ class FanoutSink:
                     logger.info("build %s: retrying log persistence: %s", self.build_id, exc)
                     self._hub._sleep(delay)
                     continue
-                self.persist_failures += 1
-                self.lines_unpersisted += len(lines)
                 logger.error(
                     "build %s: lines %d..%d could not be persisted, so they are not posted "
                     "either (every line is stored before it is posted): %s",
                     self.build_id, lines[0][0], lines[-1][0], exc,
                 )
                 return False
-            self.lines_persisted += len(lines)
             return True
 
-    def _deliver(self, items: list[ViewerItem], persisted_at: float, *, relist: bool) -> None:
-        """Queue ``items`` (persisted at ``persisted_at``) for every viewer of the build.
-
-        The listing is read again when it is older than ``listing_ttl_s`` and when ``relist``
-        (a status or a refresh is in the round); in between it is reused, which spares one
-        DynamoDB Query per round. A viewer that registered after the listing in use was read
-        misses the rounds that reused it, so the next read gives each viewer it did not hold
-        the lines of those rounds persisted after that viewer's ``connected_at`` (what its
-        resume may not have found), before the round's own; a viewer dedups by seq, and one
-        that still sees a gap resumes it.
-        """
+    def _deliver(self, out: list[Any], persisted_at: float, *, relist: bool) -> None:
+        """Queue ``out`` (persisted at ``persisted_at``) for every viewer of the build, reading
+        the listing first when the state machine says so (:meth:`.state.BuildFanout.deliver`)."""
         hub = self._hub
         with self._lock:
-            fresh = (
-                self._listing is None
-                or relist
-                or hub.clock() - self._listed_at >= hub.listing_age_limit()
-            )
-        registered: list[tuple[str, float]] | None = None
+            fresh = self._state.needs_listing(relist, hub.clock(), hub.listing_age_limit())
+        registered: list[Registration] | None = None
+        listed_at = hub.clock()
         if fresh:
-            listed_at = hub.clock()
             try:
                 hub.listing_reads += 1
                 registered = list(hub.connection_store.registrations(self.build_id))
@@ -369,105 +309,50 @@ class FanoutSink:
                     "build %s: could not list connections; posting to the ones known",
                     self.build_id,
                 )
-        start: list[str] = []
         with self._lock:
-            offers: dict[str, list[ViewerItem]] = {}
-            if registered is None:
-                listing = self._listing
-                if listing is None:
-                    listing = [c for c, v in self._viewers.items() if not v.gone]
-                targets = deliverable(listing, self._gone)
-                if self._remember_unlisted(persisted_at, items):
-                    hub.mark_stale(self)
-            else:
-                targets = deliverable((c for c, _ in registered), self._gone)
-                if self._listing is not None:
-                    held = set(self._listing)
-                    connected = dict(registered)
-                    for connection_id in targets:
-                        if connection_id not in held:
-                            offers[connection_id] = [
-                                line
-                                for at, lines in self._unlisted_rounds
-                                if at >= connected[connection_id]
-                                for line in lines
-                            ]
-                self._listing = targets
-                self._listed_at = listed_at
-                self._unlisted_rounds.clear()
-                self._unlisted_bytes = 0
-            for connection_id in targets:
-                viewer = self._viewers.get(connection_id)
-                if viewer is None:
-                    viewer = self._viewers[connection_id] = ViewerQueue(
-                        self.build_id,
-                        max_message_bytes=hub.max_message_bytes,
-                        max_backlog_bytes=hub.max_backlog_bytes,
-                    )
-                dropped = viewer.dropped_lines
-                missed = offers.get(connection_id)
-                if viewer.offer(missed + items if missed else items):
-                    self._busy_viewers += 1
-                    start.append(connection_id)
-                if viewer.dropped_lines != dropped:
-                    logger.warning(
-                        "build %s: viewer %s is slow; dropped %d queued lines (it resumes them)",
-                        self.build_id, connection_id, viewer.dropped_lines - dropped,
-                    )
-            if registered is not None:
-                # Forget viewers no longer registered once they have nothing left to post.
-                listed_now = set(targets)
-                for connection_id in [c for c, v in self._viewers.items() if c not in listed_now]:
-                    if self._viewers[connection_id].idle:
-                        del self._viewers[connection_id]
-        for connection_id in start:
+            delivery = self._state.deliver(out, persisted_at, registered, listed_at)
+        if delivery.stale:
+            hub.mark_stale(self)
+        for connection_id, dropped in delivery.dropped:
+            logger.warning(
+                "build %s: viewer %s is slow; dropped %d queued lines (it resumes them)",
+                self.build_id, connection_id, dropped,
+            )
+        for connection_id in delivery.start:
             self._submit_post(connection_id)
-
-    def _remember_unlisted(self, persisted_at: float, items: list[ViewerItem]) -> bool:
-        """Keep the lines of a round that reused the listing, up to the backlog bound (older
-        rounds beyond it are dropped: a viewer that missed them sees the gap and resumes).
-        Returns whether there were lines to keep."""
-        lines = [item for item in items if isinstance(item, bytes)]
-        if not lines:
-            return False
-        self._unlisted_rounds.append((persisted_at, lines))
-        self._unlisted_bytes += sum(len(line) for line in lines)
-        while self._unlisted_bytes > self._hub.max_backlog_bytes and self._unlisted_rounds:
-            _, old = self._unlisted_rounds.popleft()
-            self._unlisted_bytes -= sum(len(line) for line in old)
-        return True
 
     def _submit_post(self, connection_id: str) -> None:
         self._hub.submit(lambda: self._post(connection_id))
 
     def _post(self, connection_id: str) -> None:
-        viewer = self._viewers[connection_id]
+        with self._lock:
+            viewer, data = self._state.begin_post(connection_id, time.monotonic())
+        outcome: Outcome | None = None
         try:
-            with self._lock:
-                data = viewer.next_message()
-                self._post_started[connection_id] = time.monotonic()
             if data is not None:
                 outcome = self._hub.poster.post(connection_id, data)
-                if outcome is Outcome.GONE or outcome is Outcome.STALLED:
-                    self._forget(connection_id, viewer, close=outcome is Outcome.STALLED)
         except Exception:
             logger.exception("build %s: posting to %s failed", self.build_id, connection_id)
-        finally:
-            with self._lock:
-                self._post_started.pop(connection_id, None)
-                again = viewer.finish()
-                if not again:
-                    self._busy_viewers -= 1
-                    self._changed.notify_all()
-            if again:
-                self._submit_post(connection_id)
-
-    def _forget(self, connection_id: str, viewer: ViewerQueue, *, close: bool = False) -> None:
-        """Stop posting to ``connection_id`` and remove its registration; ``close`` (a stalled
-        connection, still open) also closes it, so the viewer reconnects and resumes."""
         with self._lock:
-            viewer.mark_gone()
-            self._gone.add(connection_id)
+            end = self._state.settle_post(connection_id, viewer, outcome, self._hub.clock())
+        if end == PostEnd.SKIPPED_CONNECTING:
+            logger.info(
+                "build %s: connection %s is not open yet (Gone during its $connect); posting "
+                "to it again with the next lines", self.build_id, connection_id,
+            )
+        elif end in (PostEnd.FORGET, PostEnd.FORGET_AND_CLOSE):
+            # Before the post counts as finished: a flush waits for the registration's removal.
+            self._forget(connection_id, close=end == PostEnd.FORGET_AND_CLOSE)
+        with self._lock:
+            again = self._state.finish_post(connection_id, viewer)
+            if not again:
+                self._changed.notify_all()
+        if again:
+            self._submit_post(connection_id)
+
+    def _forget(self, connection_id: str, *, close: bool) -> None:
+        """Remove the registration of a gone viewer; ``close`` (a stalled connection, still
+        open) also closes it, so the viewer reconnects and resumes."""
         if close:
             logger.warning(
                 "build %s: connection %s does not keep up; closing and removing it (it resumes "

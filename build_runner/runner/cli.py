@@ -1,6 +1,6 @@
 """``python -m build_runner run [--once] [--runner-id ID] [--wait S]``: the build runner.
 
-Reads the settings from the environment (``APKGEN_*``, see ``chalicelib.settings``), builds the
+Reads the settings from the environment (``APKGEN_*``, see ``apkgen_core.settings``), builds the
 AWS clients, one warm :class:`~build_runner.generate.pipeline.Generator` and one fan-out hub,
 then takes jobs until SIGTERM/SIGINT (or after one receive with ``--once``). Exit status: 0
 after a clean stop, 1 when the runner cannot start (the reason is printed), 2 for bad usage.
@@ -15,6 +15,7 @@ import signal
 import sys
 from types import FrameType
 
+from apkgen_core.settings import Settings
 from build_runner.errors import ApkgenError
 from build_runner.fanout.poster import management_client
 from build_runner.fanout.sink import DEFAULT_WORKERS, FanoutHub
@@ -22,7 +23,6 @@ from build_runner.logs import LogSink, TerminalSink
 from build_runner.runner.config import RunnerConfig, Services
 from build_runner.runner.loop import Runner
 from chalicelib.aws import AwsClients
-from chalicelib.settings import Settings
 
 logger = logging.getLogger("build_runner.runner")
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from apkgen_core.settings import Settings
 from build_runner.generate.pipeline import DEFAULT_CACHE_DIR
 from build_runner.redact import NOTHING, Redactor
 from build_runner.runner.email import Mailer
@@ -18,7 +19,6 @@ from chalicelib.builds import BuildStore
 from chalicelib.connections import ConnectionStore
 from chalicelib.jobs import JobQueue
 from chalicelib.logstore import LogStore
-from chalicelib.settings import Settings
 from chalicelib.uploads import ObjectStore
 
 
@@ -33,6 +33,9 @@ class RunnerConfig:
 
     runner_id: str = field(default_factory=default_runner_id)
     wait_s: int = 20  # SQS long poll
+    # The long poll is made of receives of at most this long, so a SIGTERM stops an idle runner
+    # within one of them (the SQS call itself cannot be interrupted).
+    stop_check_s: int = 2
     visibility_s: int = 120  # a received job stays hidden this long, extended by the heartbeat
     heartbeat_s: float = 30.0
     lease_s: float = 90.0  # see outcome.lease_seconds

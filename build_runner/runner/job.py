@@ -43,6 +43,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from apkgen_core import messages as wire
 from build_runner.errors import (
     BuildCancelled,
     InputError,
@@ -59,7 +60,6 @@ from build_runner.redact import RedactingSink
 from build_runner.runner import outcome
 from build_runner.runner.config import RunnerConfig, Services
 from build_runner.runner.watch import LOST, STOPPING, CancelCheck, Heartbeat, StepTracker
-from chalicelib import protocol
 from chalicelib.builds import CANCELLED, FAILED, SUCCEEDED, Build
 from chalicelib.errors import ClaimConflict, StoreError
 from chalicelib.jobs import Job
@@ -170,7 +170,7 @@ class BuildAttempt:
 
         def on_step(step: str) -> None:
             self.build = dataclasses.replace(self.build, step=step, updated_at=self.clock())
-            sink.push_status(protocol.status_message(self.build, last_seq=sink.last_seq))
+            sink.push_status(wire.status_message(self.build, last_seq=sink.last_seq))
             heartbeat.step_changed(step)
 
         # The organizer's sink reads no runner path, host or endpoint; extra sinks (the
@@ -185,7 +185,7 @@ class BuildAttempt:
         logger.info("build %s: runner %s took it", build_id, self.config.runner_id)
         log.info(f"a runner took the build (attempt {self.build.attempts}, delivery "
                  f"{self.job.receive_count})")
-        sink.push_status(protocol.status_message(self.build, last_seq=sink.last_seq))
+        sink.push_status(wire.status_message(self.build, last_seq=sink.last_seq))
         heartbeat.start()
         work = self.config.work_dir / build_id
         try:
@@ -299,15 +299,10 @@ class BuildAttempt:
                 f"the {status} result of build {self.build_id} could not be recorded: {exc}",
                 exc.code,
             ) from exc
-        s.builds.set_last_seq(self.build_id, sink.last_seq, now)
-        download_url = None
-        if final.artifact:
-            download_url = s.objects.presigned_get(
-                final.artifact["key"], f"{final.artifact['package']}.apk"
-            )
+        download_url = s.objects.artifact_url(final.artifact)
         sink.flush(self.config.flush_timeout_s)
         sink.push_status(
-            protocol.status_message(final, last_seq=sink.last_seq, download_url=download_url)
+            wire.status_message(final, last_seq=sink.last_seq, download_url=download_url)
         )
         sink.close(self.config.flush_timeout_s)
         email = final.options.get("email")
@@ -378,7 +373,7 @@ class BuildAttempt:
         self.sink.flush(self.config.flush_timeout_s)
         shown = dataclasses.replace(self.build, status=FAILED, error=message,
                                     updated_at=self.clock())
-        self.sink.push_status(protocol.status_message(shown, last_seq=self.sink.last_seq))
+        self.sink.push_status(wire.status_message(shown, last_seq=self.sink.last_seq))
         self.sink.flush(self.config.flush_timeout_s)
 
     def release(self) -> None:

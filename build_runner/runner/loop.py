@@ -32,13 +32,13 @@ import threading
 import time
 from collections.abc import Callable
 
+from apkgen_core import messages as wire
 from build_runner.fanout.sink import FanoutHub
 from build_runner.logs import BuildLog, LogSink
 from build_runner.runner import outcome
 from build_runner.runner.config import RunnerConfig, Services
 from build_runner.runner.job import BuildAttempt, GeneratorLike, release
 from build_runner.runner.store_wait import STORE_POLL_S, StoreWait, store_origin, unreachable_reason
-from chalicelib import protocol
 from chalicelib.builds import FAILED, RUNNING, TERMINAL, Build
 from chalicelib.errors import BuildNotFound, ClaimConflict
 from chalicelib.jobs import Job
@@ -114,12 +114,21 @@ class Runner:
     def poll_once(self, wait_s: int | None = None) -> int:
         """Drain the dead-letter queue, then receive (long poll) and handle one job."""
         self.drain_dlq()
-        jobs = self.s.queue.receive(
-            self.config.wait_s if wait_s is None else wait_s, 1, self.config.visibility_s
-        )
+        jobs = self._receive(self.config.wait_s if wait_s is None else wait_s)
         for job in jobs:
             self.handle(job)
         return len(jobs)
+
+    def _receive(self, wait_s: int) -> list[Job]:
+        """Long-poll for up to ``wait_s`` seconds in receives of at most ``stop_check_s``, until
+        a job comes or the runner is asked to stop."""
+        left = wait_s
+        while True:
+            part = min(left, self.config.stop_check_s) if self.config.stop_check_s > 0 else left
+            jobs = self.s.queue.receive(part, 1, self.config.visibility_s)
+            left -= part
+            if jobs or left <= 0 or self.stopping.is_set():
+                return jobs
 
     # -- one job -----------------------------------------------------------------------------
 
@@ -231,8 +240,7 @@ class Runner:
         sink = self.hub.open(final.build_id, after_seq=self.s.logs.last_seq(final.build_id))
         try:
             BuildLog(sink).error(error)
-            self.s.builds.set_last_seq(final.build_id, sink.last_seq, self.clock())
-            sink.push_status(protocol.status_message(final, last_seq=sink.last_seq))
+            sink.push_status(wire.status_message(final, last_seq=sink.last_seq))
         finally:
             sink.close(self.config.flush_timeout_s)
 

@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from chalicelib.settings import Settings
+from apkgen_core.settings import Settings
 
 _SERVICES = ("s3", "sqs", "dynamodb", "ses", "apigatewaymanagementapi")
 

@@ -40,7 +40,8 @@ TERMINAL = frozenset({SUCCEEDED, FAILED, CANCELLED})
 @dataclass
 class Build:
     """One build, as stored. ``problems`` is the JSON summary of the report (a string; the
-    whole report is the S3 object ``report_key``), ``artifact`` a map."""
+    whole report is the S3 object ``report_key``), ``artifact`` a map. How far its log goes
+    is the logs table's to say (``LogStore.last_seq``), not the build's."""
 
     build_id: str
     created_at: float
@@ -59,7 +60,6 @@ class Build:
     lease_until: float | None = None
     attempts: int = 0
     cancel_requested: bool = False
-    last_seq: int = 0
 
     @property
     def terminal(self) -> bool:
@@ -278,21 +278,6 @@ class BuildStore:
             except ClaimConflict:
                 continue  # the status changed under us (claimed or finished): look again
         return self.get(build_id)
-
-    def set_last_seq(self, build_id: str, seq: int, now: float) -> bool:
-        """Raise ``last_seq`` to ``seq``. Returns False (and writes nothing) when the stored
-        value is already at least ``seq``: the number only ever grows."""
-        try:
-            self._update(
-                build_id,
-                "set last_seq of",
-                "SET last_seq = :seq, updated_at = :now",
-                "attribute_not_exists(last_seq) OR last_seq < :seq",
-                {":seq": seq, ":now": now},
-            )
-        except ClaimConflict:
-            return False
-        return True
 
     # -- plumbing ----------------------------------------------------------------------------
 

@@ -2,20 +2,20 @@
 
 ``$connect`` adds (build, connection); ``$disconnect`` only knows the connection id, so it goes
 through the ``by_connection`` index. Items expire (TTL ``expires_at``); since DynamoDB deletes
-expired items lazily, ``list`` also skips items past their expiry. A connection's item also
+expired items lazily, ``registrations`` also skips items past their expiry. A connection's item also
 holds its resume budget (``resume_tokens``, ``resume_at``, ``resume_uses``: see
 :mod:`chalicelib.ratelimit`).
 """
 
 from __future__ import annotations
 
-import builtins
 import time
 from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from apkgen_core.registrations import Registration
 from chalicelib import dynamo
 from chalicelib.errors import StoreError, error_code
 from chalicelib.ratelimit import Taken, TokenBucket
@@ -66,7 +66,7 @@ class ConnectionStore:
         except (ClientError, BotoCoreError) as exc:
             raise StoreError.from_boto(f"remove connection {connection_id}", exc) from exc
 
-    def builds_of(self, connection_id: str) -> builtins.list[str]:
+    def builds_of(self, connection_id: str) -> list[str]:
         """The builds ``connection_id`` is registered for (normally one), via the index."""
         kwargs: dict[str, Any] = {
             "TableName": self._table,
@@ -74,7 +74,7 @@ class ConnectionStore:
             "KeyConditionExpression": "connection_id = :c",
             "ExpressionAttributeValues": dynamo.values({":c": connection_id}),
         }
-        builds: builtins.list[str] = []
+        builds: list[str] = []
         while True:
             try:
                 answer = self._db.query(**kwargs)
@@ -131,31 +131,28 @@ class ConnectionStore:
             return taken
         return Taken(False, 0.0, 1.0 / bucket.per_s)  # resumes race: this one waits a token
 
-    def remove_connection(self, connection_id: str) -> builtins.list[str]:
+    def remove_connection(self, connection_id: str) -> list[str]:
         """Forget every registration of ``connection_id``; returns the builds it watched."""
         builds = self.builds_of(connection_id)
         for build_id in builds:
             self.remove(build_id, connection_id)
         return builds
 
-    def list(self, build_id: str, now: float | None = None) -> builtins.list[str]:
-        """The connection ids watching ``build_id`` whose registration has not expired."""
-        return [connection_id for connection_id, _ in self.registrations(build_id, now)]
-
     def registrations(
         self, build_id: str, now: float | None = None
-    ) -> builtins.list[tuple[str, float]]:
-        """:meth:`list` with each connection's ``connected_at`` (the ``now`` given to
-        :meth:`add`; 0.0 for an item written without it), in one strongly consistent Query."""
+    ) -> list[Registration]:
+        """The viewers of ``build_id`` whose registration has not expired, each with its
+        ``connected_at`` (the ``now`` given to :meth:`add`; 0.0 for an item written without it)
+        and whether it has resumed, in one strongly consistent Query."""
         now = self._clock() if now is None else now
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "build_id = :b",
             "ExpressionAttributeValues": dynamo.values({":b": build_id}),
-            "ProjectionExpression": "connection_id, expires_at, connected_at",
+            "ProjectionExpression": "connection_id, expires_at, connected_at, resume_uses",
             "ConsistentRead": True,
         }
-        out: builtins.list[tuple[str, float]] = []
+        out: list[Registration] = []
         while True:
             try:
                 answer = self._db.query(**kwargs)
@@ -165,9 +162,11 @@ class ConnectionStore:
                 expires = item.get("expires_at")
                 if expires is None or float(expires["N"]) > now:
                     connected = item.get("connected_at")
-                    out.append(
-                        (item["connection_id"]["S"], float(connected["N"]) if connected else 0.0)
-                    )
+                    out.append(Registration(
+                        item["connection_id"]["S"],
+                        float(connected["N"]) if connected else 0.0,
+                        "resume_uses" in item,
+                    ))
             if "LastEvaluatedKey" not in answer:
                 return out
             kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]

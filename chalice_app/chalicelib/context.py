@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from apkgen_core.settings import Settings
 from chalicelib.aws import AwsClients
 from chalicelib.service import BuildService
-from chalicelib.settings import Settings
 
 
 @dataclass(frozen=True)

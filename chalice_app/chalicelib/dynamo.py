@@ -62,7 +62,8 @@ def _from_dynamo(value: Any) -> Any:
 
 def serialize(value: Any) -> dict[str, Any]:
     """One Python value as a DynamoDB attribute value (``{"S": "x"}``, ``{"N": "1.5"}`` …)."""
-    return _SERIALIZER.serialize(_to_dynamo(value))
+    serialized: dict[str, Any] = _SERIALIZER.serialize(_to_dynamo(value))
+    return serialized
 
 
 def to_item(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -45,20 +45,6 @@ def chunk_encoded(
     return chunks
 
 
-def check_sequence(lines: list[dict[str, Any]]) -> None:
-    """Raise InvalidRequest unless every line has an int ``seq`` >= 1, strictly increasing."""
-    previous = 0
-    for index, line in enumerate(lines):
-        seq = line.get("seq") if isinstance(line, dict) else None
-        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
-            raise InvalidRequest(f"log line {index} has no integer 'seq' >= 1: {line!r}")
-        if seq <= previous:
-            raise InvalidRequest(
-                f"log line {index} has seq {seq} after seq {previous}: seqs must grow"
-            )
-        previous = seq
-
-
 def _check_encoded(lines: Sequence[tuple[int, bytes]]) -> None:
     """Raise InvalidRequest unless the seqs of ``(seq, bytes)`` lines are ints that grow."""
     previous = 0
@@ -98,37 +84,13 @@ class LogStore:
         self._ttl_s = ttl_days * 86400
         self._clock = clock
 
-    def append(self, build_id: str, lines: list[dict[str, Any]]) -> None:
-        """Store ``lines`` (in seq order, all after what is stored) as one chunk item, or a few
-        if they are very large. Writing the same chunk twice is harmless (same key)."""
-        if not lines:
-            return
-        check_sequence(lines)
-        self.append_encoded(
-            build_id,
-            [(line["seq"], json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode())
-             for line in lines],
-        )
-
-    def append_encoded(self, build_id: str, lines: Sequence[tuple[int, bytes]]) -> None:
-        """:meth:`append` for lines the caller has already encoded as compact JSON objects,
-        given as ``(seq, bytes)`` in seq order. The fan-out encodes each line once for the
-        viewers; storing those same bytes saves encoding every line twice more here."""
-        if not lines:
-            return
-        _check_encoded(lines)
-        expires_at = int(self._clock()) + self._ttl_s
-        for chunk in chunk_encoded(lines):
-            self._put_chunk(
-                build_id, chunk[0][0], chunk[-1][0],
-                b"[" + b",".join(data for _, data in chunk) + b"]", expires_at,
-            )
-
     def append_encoded_batch(
         self, appends: Sequence[tuple[str, Sequence[tuple[int, bytes]]]]
     ) -> None:
-        """:meth:`append_encoded` for several builds at once, in as few ``BatchWriteItem``
-        calls as DynamoDB allows (25 chunk items each). Items DynamoDB leaves unprocessed are
+        """Store each build's ``(seq, compact JSON bytes)`` lines (in seq order, all after what
+        is stored: the bytes the fan-out encoded once, stored as they are) as chunk items, for
+        several builds at once in as few ``BatchWriteItem`` calls as DynamoDB allows (25 chunk
+        items each). Items DynamoDB leaves unprocessed are
         sent again (at most :data:`BATCH_ATTEMPTS` tries); raises StoreError if any is left,
         in which case some of the builds' chunks may be stored and some not (rewriting a chunk
         is harmless: same key, same lines)."""
@@ -160,15 +122,6 @@ class LogStore:
             f"after {BATCH_ATTEMPTS} tries (throttled); write them again later",
             "UnprocessedItems",
         )
-
-    def _put_chunk(
-        self, build_id: str, first_seq: int, last_seq: int, lines_json: bytes, expires_at: int
-    ) -> None:
-        item = _chunk_item(build_id, first_seq, last_seq, lines_json, expires_at)
-        try:
-            self._db.put_item(TableName=self._table, Item=item)
-        except (ClientError, BotoCoreError) as exc:
-            raise StoreError.from_boto(f"append log lines of build {build_id}", exc) from exc
 
     def _chunks_after(self, build_id: str, after: int) -> Iterator[list[dict[str, Any]]]:
         kwargs: dict[str, Any] = {

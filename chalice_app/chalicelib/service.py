@@ -15,15 +15,22 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from chalicelib import protocol
+from apkgen_core import messages as wire
+from apkgen_core.settings import Settings
+from chalicelib import qr
 from chalicelib.aws import AwsClients
 from chalicelib.builds import Build, BuildStore
 from chalicelib.connections import ConnectionStore
-from chalicelib.errors import BuildNotFound, InvalidRequest, StoreError, TooManyRequests
+from chalicelib.errors import (
+    BuildNotFound,
+    InvalidRequest,
+    NoArtifact,
+    StoreError,
+    TooManyRequests,
+)
 from chalicelib.jobs import JobQueue
 from chalicelib.logstore import LogStore
 from chalicelib.ratelimit import RESUME_BUDGET, TokenBucket, wait_text
-from chalicelib.settings import Settings
 from chalicelib.uploads import ObjectStore
 from chalicelib.validation import shown, validate_build_request
 
@@ -186,10 +193,7 @@ class BuildService:
         }
 
     def _download_url(self, build: Build) -> str | None:
-        if not build.artifact or not build.artifact.get("key"):
-            return None
-        name = f"{build.artifact.get('package') or 'app'}.apk"
-        return self.objects.presigned_get(build.artifact["key"], name)
+        return self.objects.artifact_url(build.artifact)
 
     def _report_url(self, build: Build) -> str | None:
         if not build.report_key:
@@ -197,7 +201,8 @@ class BuildService:
         return self.objects.presigned_get(build.report_key, f"{build.build_id}-report.json")
 
     def _last_seq(self, build: Build) -> int:
-        return max(build.last_seq or 0, self.logs.last_seq(build.build_id))
+        """The seq of the build's last stored line: the log table is its one home."""
+        return self.logs.last_seq(build.build_id)
 
     def status_of(self, build: Build) -> dict[str, Any]:
         """The status answer for ``build`` (``GET /builds/{id}``). ``problems`` is the bounded
@@ -257,6 +262,22 @@ class BuildService:
         self._get(build_id)
         return self.status_of(self.builds.request_cancel(build_id, self._now()))
 
+    def apk_url(self, build_id: str) -> str:
+        """``GET /builds/{id}/apk``: a fresh presigned link to the build's APK (it expires after
+        ``presign_expiry_s``). Raises BuildNotFound, and NoArtifact when there is no APK."""
+        build = self._get(build_id)
+        url = self._download_url(build)
+        if url is None:
+            raise NoArtifact(build.build_id, build.status)
+        return url
+
+    def apk_qr_svg(self, build_id: str) -> str:
+        """``GET /builds/{id}/qr.svg``: the QR code (SVG) of ``{public_url}/builds/{id}/apk``,
+        the stable link that redirects to a fresh :meth:`apk_url`; unlike a presigned link it
+        never expires and stays short enough to scan. Raises BuildNotFound, NoArtifact."""
+        self.apk_url(build_id)  # a code only for a link that leads to an APK
+        return qr.svg(f"{self.settings.public_url.rstrip('/')}/builds/{build_id}/apk")
+
     # -- WebSocket ----------------------------------------------------------------------------
 
     def connect(self, build_id: str | None, connection_id: str) -> None:
@@ -299,12 +320,12 @@ class BuildService:
             lines.extend(page)
             cursor = page[-1]["seq"]
         build = self.builds.get(build_id)
-        last_seq = max(build.last_seq or 0, cursor if lines else self.logs.last_seq(build_id))
-        messages = protocol.split_lines_into_messages(build_id, lines)
-        messages.append(protocol.encode(
-            protocol.status_message(build, last_seq, self._download_url(build))
+        last_seq = cursor if lines else self.logs.last_seq(build_id)
+        messages = wire.log_messages(build_id, lines)
+        messages.append(wire.encode(
+            wire.status_message(build, last_seq, self._download_url(build))
         ))
-        messages.append(protocol.encode(protocol.resumed_message(build_id, after, last_seq)))
+        messages.append(wire.encode(wire.resumed_message(build_id, after, last_seq)))
         return messages
 
     def disconnect(self, connection_id: str) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,14 @@ class ObjectStore:
             return json.loads(answer["Body"].read())
         except (ClientError, BotoCoreError) as exc:
             raise StoreError.from_boto(f"read {key}", exc) from exc
+
+    def artifact_url(self, artifact: Mapping[str, Any] | None) -> str | None:
+        """The download URL of a build's ``artifact`` (its APK, saved as ``<package>.apk``), or
+        None when there is none. The one place it is made: the status answer, the status
+        message and the ``/apk`` redirect all use it."""
+        if not artifact or not artifact.get("key"):
+            return None
+        return self.presigned_get(str(artifact["key"]), f"{artifact.get('package') or 'app'}.apk")
 
     def presigned_get(self, key: str, filename: str) -> str:
         """A time-limited download URL for ``key`` that saves as ``filename``."""

@@ -10,33 +10,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from apkgen_core.package_names import package_name_problem
 from chalicelib.errors import InvalidRequest
 from chalicelib.uploads import UPLOAD_KEY_RE
 
 MAX_APP_NAME = 50
-MAX_PACKAGE_NAME = 255
 MAX_URL = 2000
 MAX_EMAIL = 254
 MAX_ECHO = 100  # characters of a sent value or field name quoted back in an error
 MAX_UNKNOWN_LISTED = 10  # unknown field names quoted back in one error
 
-# Java's reserved words and literals: none may be a part of a package name. The generator
-# (build_runner.generate.apk.identity) uses this same rule.
-JAVA_KEYWORDS = frozenset((
-    "abstract", "assert", "boolean", "break", "byte", "case", "catch", "char", "class", "const",
-    "continue", "default", "do", "double", "else", "enum", "extends", "final", "finally", "float",
-    "for", "goto", "if", "implements", "import", "instanceof", "int", "interface", "long",
-    "native", "new", "package", "private", "protected", "public", "return", "short", "static",
-    "strictfp", "super", "switch", "synchronized", "this", "throw", "throws", "transient", "try",
-    "void", "volatile", "while", "true", "false", "null", "_",
-))
-
-_SEGMENT_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _COLOR_RE = re.compile(r"#[0-9A-Fa-f]{6}")
 # Deliberately simple: one @, no spaces, a dot in the domain. Delivery is SES's job.
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
@@ -77,30 +65,6 @@ def parse_json_body(raw: bytes | str | None) -> Any:
         raise InvalidRequest(
             f"the body is not valid JSON ({shown(str(exc))[1:-1]}): send a JSON object"
         ) from exc
-
-
-def package_name_problem(name: str) -> str | None:
-    """Why ``name`` is not a valid Android/Java package name, or None if it is.
-
-    Rules: at least two dot-separated segments; each starts with a letter and has only
-    letters, digits and underscores; no segment is a Java keyword; at most 255 characters.
-    """
-    if not name:
-        return "is empty"
-    if len(name) > MAX_PACKAGE_NAME:
-        return f"is {len(name)} characters long; Android allows at most {MAX_PACKAGE_NAME}"
-    segments = name.split(".")
-    if len(segments) < 2:
-        return "needs at least two parts separated by dots, like org.example.myevent"
-    for segment in segments:
-        if not segment:
-            return "has an empty part (two dots in a row, or a dot at either end)"
-        if not _SEGMENT_RE.fullmatch(segment):
-            return (f"part {segment!r} must start with a letter and contain only letters, "
-                    "digits and underscores")
-        if segment in JAVA_KEYWORDS:
-            return f"part {segment!r} is a Java keyword; pick another word"
-    return None
 
 
 def validate_package_name(value: Any) -> str:
@@ -205,7 +169,7 @@ class BuildRequest:
     options: dict[str, str] = field(default_factory=dict)
 
 
-_VALIDATORS = {
+_VALIDATORS: dict[str, Callable[[Any], str]] = {
     "email": validate_email,
     "app_name": validate_app_name,
     "package_name": validate_package_name,

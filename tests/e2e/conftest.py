@@ -3,7 +3,7 @@
 Yields a :class:`tests.e2e.harness.E2EStack`:
 
 * ``http_url``, ``ws_url``, ``management_url``, ``moto_url`` — free loopback ports;
-* ``settings`` (``chalicelib.settings.Settings``) and ``env`` — what every part runs with
+* ``settings`` (``apkgen_core.settings.Settings``) and ``env`` — what every part runs with
   (fake AWS credentials, ``APKGEN_AWS_ENDPOINT_URL`` = moto, a 10 s visibility timeout and a
   2 s heartbeat so a killed runner's job comes back quickly);
 * ``clients`` — ``AwsClients`` on moto's server (inspect tables, queues, the bucket);

@@ -35,8 +35,8 @@ from botocore.exceptions import ReadTimeoutError
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from apkgen_core.settings import Settings
 from chalicelib.aws import AwsClients
-from chalicelib.settings import Settings
 from local_stack.stack import FAKE_AWS_ENV, READY_PREFIX, REPO, Child, LocalStack
 
 TERMINAL = ("succeeded", "failed", "cancelled")

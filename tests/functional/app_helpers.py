@@ -8,9 +8,9 @@ from typing import Any
 
 from chalice.test import Client
 
+from apkgen_core.settings import Settings
 from chalicelib.aws import AwsClients
 from chalicelib.service import BuildService
-from chalicelib.settings import Settings
 from tests.functional.connections_recorder import ConnectionsRecorder
 
 CHALICE_DIR = Path(__file__).resolve().parents[2] / "chalice_app"

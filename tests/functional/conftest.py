@@ -17,9 +17,9 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
+from apkgen_core.settings import Settings
 from chalicelib import context
 from chalicelib.aws import AwsClients
-from chalicelib.settings import Settings
 from local_stack.resources import create_resources
 from tests.functional.app_helpers import CHALICE_DIR, NOW, Api
 from tests.functional.connections_recorder import ConnectionsRecorder, running_recorder

@@ -8,10 +8,13 @@ import json
 import secrets
 
 import pytest
+import requests
 
-from chalicelib import context
+from chalicelib import context, qr
 from chalicelib.builds import Build
 from tests.functional.app_helpers import NOW, SAMPLES, Api
+from tests.functional.log_lines import store_lines
+from tests.qr_svg import encodes, symbol_of
 
 JSON = {"Content-Type": "application/json"}
 
@@ -127,7 +130,8 @@ def test_refuses_a_zip_body_that_is_not_a_zip(api: Api) -> None:
     assert "not a zip file (it does not start with PK)" in response.json_body["Message"]
 
 
-@pytest.mark.parametrize("path", ["/builds/{id}", "/builds/{id}/logs", "/builds/{id}/cancel"])
+@pytest.mark.parametrize("path", ["/builds/{id}", "/builds/{id}/logs", "/builds/{id}/cancel",
+                                  "/builds/{id}/apk", "/builds/{id}/qr.svg"])
 def test_answers_404_for_an_unknown_build(api: Api, path: str) -> None:
     url = path.format(id=secrets.token_urlsafe(24))
     method = api.client.http.post if url.endswith("cancel") else api.client.http.get
@@ -150,7 +154,7 @@ def test_shows_a_finished_build_with_its_download_link_and_problems(api: Api) ->
     builds.finish(build_id, "runner-1", "succeeded", NOW + 9,
                   problems={"errors": [], "warnings": [{"text": "no logo"}], "warning_count": 1},
                   artifact={"key": key, "size": 6, "package": "org.example.app"})
-    api.service.logs.append(build_id, [{"seq": s, "text": "x"} for s in range(1, 8)])
+    store_lines(api.service.logs, build_id, [{"seq": s, "text": "x"} for s in range(1, 8)])
     answer = api.client.http.get(f"/builds/{build_id}").json_body
     assert (answer["status"], answer["step"], answer["last_seq"]) == ("succeeded", "done", 7)
     assert (answer["started_at"], answer["finished_at"]) == (NOW + 1, NOW + 9)
@@ -160,10 +164,58 @@ def test_shows_a_finished_build_with_its_download_link_and_problems(api: Api) ->
     assert "X-Amz-Signature" in answer["artifact"]["download_url"]
 
 
+def succeeded(api: Api, apk: bytes = b"PK apk") -> str:
+    """A build that succeeded with ``apk`` stored as its artifact; returns its id."""
+    build_id = create(api)
+    api.service.builds.claim(build_id, "runner-1", NOW + 1, 60)
+    key = f"artifacts/{build_id}/org.example.app.apk"
+    api.clients.s3.put_object(Bucket=api.settings.bucket, Key=key, Body=apk)
+    api.service.builds.finish(build_id, "runner-1", "succeeded", NOW + 9,
+                              artifact={"key": key, "size": len(apk), "package": "org.example.app"})
+    return build_id
+
+
+def test_serves_a_qr_code_of_the_builds_stable_apk_link(api: Api) -> None:
+    build_id = succeeded(api)
+    response = api.client.http.get(f"/builds/{build_id}/qr.svg")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "image/svg+xml"
+    assert response.headers["Cache-Control"] == qr.CACHE_CONTROL == "private, max-age=86400"
+    symbol = symbol_of(response.body.decode())
+    assert encodes(symbol, f"https://apkgen.test/builds/{build_id}/apk")
+    presigned = api.client.http.get(f"/builds/{build_id}").json_body["artifact"]["download_url"]
+    assert not encodes(symbol, presigned)
+
+
+def test_the_apk_link_redirects_to_a_fresh_presigned_download_of_the_apk(api: Api) -> None:
+    build_id = succeeded(api, b"PK the apk")
+    response = api.client.http.get(f"/builds/{build_id}/apk")
+    assert response.status_code == 302
+    assert response.headers["Cache-Control"] == "no-store"
+    location = response.headers["Location"]
+    assert f"/artifacts/{build_id}/org.example.app.apk?" in location
+    assert "X-Amz-Signature=" in location and "X-Amz-Expires=" in location
+    download = requests.get(location, timeout=10)  # moto answers for S3
+    assert download.status_code == 200
+    assert download.content == b"PK the apk"
+    assert download.headers["Content-Disposition"] == 'attachment; filename="org.example.app.apk"'
+
+
+@pytest.mark.parametrize("path", ["/builds/{id}/apk", "/builds/{id}/qr.svg"])
+def test_refuses_the_apk_and_its_qr_code_before_the_build_succeeded(api: Api, path: str) -> None:
+    build_id = create(api)
+    response = api.client.http.get(path.format(id=build_id))
+    assert response.status_code == 409
+    assert response.json_body == {
+        "Code": "ConflictError",
+        "Message": f"build {build_id!r} has no APK: it is queued; there is one once it has "
+                   "succeeded"}
+
+
 def test_pages_through_the_log_with_after_and_limit(api: Api) -> None:
     build_id = create(api)
-    api.service.logs.append(build_id, [{"seq": s, "text": f"l{s}"} for s in range(1, 13)])
-    api.service.logs.append(build_id, [{"seq": s, "text": f"l{s}"} for s in range(13, 26)])
+    store_lines(api.service.logs, build_id, [{"seq": s, "text": f"l{s}"} for s in range(1, 13)])
+    store_lines(api.service.logs, build_id, [{"seq": s, "text": f"l{s}"} for s in range(13, 26)])
     first = api.client.http.get(f"/builds/{build_id}/logs?after=0&limit=10").json_body
     assert [ln["seq"] for ln in first["lines"]] == list(range(1, 11))
     assert (first["next_after"], first["more"], first["build_id"]) == (10, True, build_id)

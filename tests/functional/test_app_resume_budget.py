@@ -8,10 +8,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib import context, protocol
+from apkgen_core import messages as wire
+from chalicelib import context
 from chalicelib.connections import ConnectionStore
 from chalicelib.ratelimit import RESUME_BUDGET, Taken, TokenBucket
 from tests.functional.app_helpers import NOW, Api, ws_event
+from tests.functional.log_lines import store_lines
 
 RESUME = '{"action": "resume", "after": 0}'
 
@@ -35,7 +37,7 @@ def watching(api: Api, *connection_ids: str, lines: int = 0) -> str:
                                    body=json.dumps({"api_url": "https://e.org/api"}).encode())
     build_id = str(created.json_body["build_id"])
     if lines:
-        api.service.logs.append(build_id, [
+        store_lines(api.service.logs, build_id, [
             {"seq": s, "ts": NOW, "level": "info", "step": "images", "text": "x" * 1000}
             for s in range(1, lines + 1)])
     for connection_id in connection_ids:
@@ -88,7 +90,7 @@ def test_500_resumes_in_a_row_send_ten_backlogs_and_short_errors(api: Api) -> No
     assert sum(m["type"] == "resumed" for m in received) == 10
     errors = [m for m in received if m["type"] == "error"]
     assert len(errors) == 490
-    sizes = [(m["type"], protocol.size_of(t)) for m, t in zip(received, sent, strict=True)]
+    sizes = [(m["type"], wire.size_of(t)) for m, t in zip(received, sent, strict=True)]
     first = [kind for kind, _ in sizes].index("resumed")
     one_backlog = sum(size for kind, size in sizes[:first] if kind == "log")
     assert one_backlog > 300_000

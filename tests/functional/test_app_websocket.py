@@ -10,8 +10,12 @@ import dataclasses
 import json
 import secrets
 
-from chalicelib import context, protocol
+from apkgen_core import messages as wire
+from apkgen_core.limits import FRAME_BYTES
+from chalicelib import context
 from tests.functional.app_helpers import NOW, Api, ws_event
+from tests.functional.log_lines import store_lines
+from tests.functional.viewers import watching
 
 
 def create(api: Api) -> str:
@@ -32,7 +36,7 @@ def say(api: Api, connection_id: str, body: str | None) -> list[dict]:
 
 
 def registered(api: Api, build_id: str) -> list[str]:
-    return sorted(api.service.connections.list(build_id, now=NOW))
+    return sorted(watching(api.service.connections, build_id, now=NOW))
 
 
 def test_refuses_the_handshake_for_an_unknown_build(api: Api) -> None:
@@ -60,13 +64,13 @@ def test_resume_sends_the_backlog_in_order_then_the_status_then_resumed(api: Api
     lines = [{"seq": s, "ts": NOW + s, "level": "info", "step": "package",
               "text": f"line {s} " + "✓" * 200} for s in range(1, 1201)]
     for start in range(0, len(lines), 100):
-        api.service.logs.append(build_id, lines[start:start + 100])
+        store_lines(api.service.logs, build_id, lines[start:start + 100])
     connect(api, "conn-1", {"build": build_id})
     received = say(api, "conn-1", '{"action": "resume", "after": 5}')
     logs, status, resumed = received[:-2], received[-2], received[-1]
     assert len(logs) > 1 and all(m["type"] == "log" and m["build"] == build_id for m in logs)
     assert [ln["seq"] for m in logs for ln in m["lines"]] == list(range(6, 1201))
-    assert all(protocol.size_of(text) <= protocol.FRAME_BYTES
+    assert all(wire.size_of(text) <= FRAME_BYTES
                for text in api.connections.sent_to("conn-1"))
     assert (status["type"], status["status"], status["last_seq"]) == ("status", "queued", 1200)
     assert resumed == {"type": "resumed", "build": build_id, "after": 5, "last_seq": 1200}
@@ -74,7 +78,7 @@ def test_resume_sends_the_backlog_in_order_then_the_status_then_resumed(api: Api
 
 def test_resume_with_nothing_new_sends_only_status_and_resumed(api: Api) -> None:
     build_id = create(api)
-    api.service.logs.append(build_id, [{"seq": 1, "text": "a"}, {"seq": 2, "text": "b"}])
+    store_lines(api.service.logs, build_id, [{"seq": 1, "text": "a"}, {"seq": 2, "text": "b"}])
     connect(api, "conn-1", {"build": build_id})
     received = say(api, "conn-1", '{"action": "resume", "after": 2}')
     assert [m["type"] for m in received] == ["status", "resumed"]

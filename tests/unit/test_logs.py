@@ -6,7 +6,8 @@ import io
 
 import pytest
 
-from build_runner.logs import BuildLog, ListSink, TerminalSink
+from build_runner.logs import BuildLog, TerminalSink
+from tests.list_sink import ListSink
 
 
 class Clock:

@@ -1,11 +1,10 @@
 /* apkgen's page: the upload form and the live build view. DOM and I/O only; the decisions are
- * in logmodel.js (ApkgenLog) and the QR code in qr.js (ApkgenQr). Every piece of data reaches
- * the page through textContent or attributes, never innerHTML. */
+ * in logmodel.js (ApkgenLog); the QR code is drawn by the server (GET /builds/{id}/qr.svg).
+ * Every piece of data reaches the page through textContent or attributes, never innerHTML. */
 (function () {
   "use strict";
 
   var L = window.ApkgenLog;
-  var Q = window.ApkgenQr;
   var DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
   var MAX_LINES_PER_FRAME = 1500;
   var BOTTOM_SLACK_PX = 24;
@@ -311,6 +310,21 @@
         return;
       }
       var actions = self.follow.onMessage(message);
+      if (actions.reconnect) {
+        // The server no longer knows this connection: a new one registers again.
+        showConnection("The log server lost this connection (" + actions.error + "); reconnecting.");
+        ws.close();
+        return;
+      }
+      if (actions.retryResumeMs !== null) {
+        window.clearTimeout(self.timer);
+        self.timer = window.setTimeout(function () {
+          if (ws === self.ws && ws.readyState === 1) {
+            ws.send(JSON.stringify({ action: "resume", after: self.follow.onOpen() }));
+          }
+        }, actions.retryResumeMs);
+        return;
+      }
       if (actions.lines.length) self.enqueue(actions.lines);
       if (actions.status) self.onStatus(actions.status);
       if (actions.resumeAfter !== null) ws.send(JSON.stringify({ action: "resume", after: actions.resumeAfter }));
@@ -395,23 +409,22 @@
     $("failure").hidden = true;
     $("success").hidden = false;
     var link = $("download-apk");
+    var qr = $("qr");
     if (artifact.download_url) {
       link.href = artifact.download_url;
       link.setAttribute("download", (artifact.package || "app") + ".apk");
-      try {
-        var level = "M";
-        var qr;
-        try { qr = Q.encode(artifact.download_url, { level: level, maxVersion: 25 }); } catch (e) {
-          qr = Q.encode(artifact.download_url, { level: "L", maxVersion: 40 });
-        }
-        Q.drawQr($("qr"), qr, 4);
-      } catch (err) {
-        $("qr").parentNode.hidden = true;
-        showConnection("No QR code: " + err.message);
-      }
+      // The code names the build's stable link (GET /builds/{id}/apk), which redirects to a
+      // fresh presigned URL: it does not expire with the link above.
+      qr.onerror = function () {
+        qr.parentNode.hidden = true;
+        showConnection("No QR code: the server did not draw it; reload the page to try again.");
+      };
+      qr.parentNode.hidden = false;
+      qr.src = API + "/builds/" + encodeURIComponent(this.id) + "/qr.svg";
     } else {
       link.removeAttribute("href");
       link.textContent = "Download link unavailable; reload the page";
+      qr.parentNode.hidden = true;
     }
     var dl = $("app-details");
     dl.textContent = "";

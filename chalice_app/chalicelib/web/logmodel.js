@@ -50,7 +50,10 @@
   LogTracker.prototype.markResumed = function () { this.askedAfter = null; };
   LogTracker.prototype.markAsked = function (after) { this.askedAfter = after; };
 
-  /* Turns server messages into actions: {lines, status, resumeAfter, done}. */
+  /* Turns server messages into actions: {lines, status, resumeAfter, retryResumeMs,
+   * reconnect, error, done}. An error with retry_after (a resume over the connection's budget)
+   * asks to send the resume again then; one without it (the connection is no longer
+   * registered) asks for a new connection, which registers again. */
   function FollowState() {
     this.tracker = new LogTracker();
     this.status = null;
@@ -63,8 +66,19 @@
   };
 
   FollowState.prototype.onMessage = function (message) {
-    var actions = { lines: [], status: null, resumeAfter: null, done: false };
+    var actions = { lines: [], status: null, resumeAfter: null, retryResumeMs: null,
+                    reconnect: false, error: null, done: false };
     if (!message || typeof message !== "object") return actions;
+    if (message.type === "error") {
+      actions.error = String(message.message || "the log server refused a request");
+      var retry = message.retry_after;
+      if (typeof retry === "number" && isFinite(retry) && retry >= 0) {
+        actions.retryResumeMs = Math.round(retry * 1000);
+      } else {
+        actions.reconnect = true;
+      }
+      return actions;
+    }
     if (message.type === "log") {
       actions.lines = this.tracker.add(Array.isArray(message.lines) ? message.lines : []);
     } else if (message.type === "status") {

@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
+from apkgen_core.settings import Settings
 from chalicelib.aws import AwsClients
 from chalicelib.errors import StoreError
 from chalicelib.service import BuildService
-from chalicelib.settings import Settings
 
 
 def test_a_build_whose_job_cannot_be_queued_is_taken_back_and_the_error_says_retry(

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from build_runner.fanout.delivery import RetryPolicy
+from apkgen_core.fanout.delivery import RetryPolicy
+from apkgen_core.settings import Settings
 from build_runner.fanout.poster import management_client
 from build_runner.fanout.sink import FanoutHub
 from chalicelib.aws import AwsClients
 from chalicelib.connections import ConnectionStore
 from chalicelib.logstore import LogStore
-from chalicelib.settings import Settings
 from tests.functional.connections_recorder import ConnectionsRecorder, running_recorder
 
 # Real backoff shape, tiny times: the retries happen, the tests do not wait for them.

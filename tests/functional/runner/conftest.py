@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
+from apkgen_core.fanout.delivery import RetryPolicy
+from apkgen_core.settings import Settings
 from build_runner.errors import BuildCancelled
-from build_runner.fanout.delivery import RetryPolicy
 from build_runner.fanout.poster import management_client
 from build_runner.fanout.sink import FanoutHub
 from build_runner.generate.pipeline import GenerateOptions, GenerateResult
@@ -22,7 +23,6 @@ from build_runner.runner.config import RunnerConfig, Services
 from build_runner.runner.loop import Runner
 from chalicelib.aws import AwsClients
 from chalicelib.builds import Build
-from chalicelib.settings import Settings
 from tests.functional.connections_recorder import ConnectionsRecorder, running_recorder
 
 SENDER = "builds@apkgen.test"

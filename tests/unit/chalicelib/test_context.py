@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from apkgen_core.settings import Settings
 from chalicelib import context
-from chalicelib.settings import Settings
 
 
 @pytest.fixture(autouse=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from apkgen_core.package_names import package_name_problem
 from chalicelib.errors import InvalidRequest
 from chalicelib.validation import (
-    package_name_problem,
     parse_json_body,
     validate_build_request,
     validate_zip_body,

@@ -37,6 +37,25 @@ def test_resumes_after_the_last_line_on_reconnect_and_asks_for_a_gap_once(js_pag
     assert out == [0, 2, 2, None, 2]
 
 
+def test_sends_a_refused_resume_again_after_the_wait_the_server_names(js_page: Page) -> None:
+    out = run(js_page, """
+        const f = new L.FollowState();
+        f.onOpen();
+        const a = f.onMessage({type: 'error', message: 'too many resumes', retry_after: 1.5});
+        return [a.retryResumeMs, a.reconnect, a.done];""")
+    assert out == [1500, False, False]
+
+
+def test_opens_a_new_connection_when_the_server_no_longer_knows_this_one(js_page: Page) -> None:
+    out = run(js_page, """
+        const f = new L.FollowState();
+        f.onOpen();
+        const a = f.onMessage({type: 'error',
+            message: 'this connection watches no build: reconnect with ?build=<build id>'});
+        return [a.reconnect, a.retryResumeMs, a.error];""")
+    assert out == [True, None, "this connection watches no build: reconnect with ?build=<build id>"]
+
+
 def test_is_done_when_finished_and_every_line_up_to_last_seq_arrived(js_page: Page) -> None:
     out = run(js_page, """
         const f = new L.FollowState();

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from apkgen_core.settings import Settings
 from chalicelib.aws import AwsClients
 from chalicelib.errors import InvalidRequest, StoreError
 from chalicelib.logstore import BATCH_ATTEMPTS, LogStore
-from chalicelib.settings import Settings
 
 
 @pytest.fixture

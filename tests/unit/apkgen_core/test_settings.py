@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.settings import Settings
+from apkgen_core.settings import Settings
 
 
 def test_defaults_need_no_environment() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import boto3
 import pytest
 
+from apkgen_core.settings import Settings
 from chalicelib.aws import AwsClients
-from chalicelib.settings import Settings
 
 
 def clients(**kwargs: int) -> AwsClients:

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from apkgen_core.settings import Settings
 from chalicelib.aws import AwsClients
 from chalicelib.builds import Build, BuildStore
 from chalicelib.errors import BuildNotFound, ClaimConflict, StoreError
-from chalicelib.settings import Settings
 
 LEASE = 30.0
 
@@ -146,13 +146,6 @@ def test_cancelling_a_finished_build_changes_nothing(store: BuildStore) -> None:
 def test_cancelling_an_unknown_build_says_so(store: BuildStore) -> None:
     with pytest.raises(BuildNotFound):
         store.request_cancel("missing-build", 1.0)
-
-
-def test_last_seq_only_grows(store: BuildStore) -> None:
-    build = queued(store)
-    assert store.set_last_seq(build.build_id, 10, 101.0)
-    assert not store.set_last_seq(build.build_id, 5, 102.0)
-    assert store.get(build.build_id).last_seq == 10
 
 
 def test_keeps_the_aws_error_code_when_the_table_is_missing(

@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from build_runner.fanout.lines import MAX_MESSAGE_BYTES
+from apkgen_core.fanout.state import CONNECT_GRACE_S
+from apkgen_core.limits import MESSAGE_BYTES as MAX_MESSAGE_BYTES
+from apkgen_core.settings import Settings
 from build_runner.fanout.poster import management_client
 from build_runner.fanout.sink import FanoutHub
 from build_runner.logs import LogRecord
@@ -25,10 +27,10 @@ from chalicelib.aws import AwsClients
 from chalicelib.builds import Build, BuildStore
 from chalicelib.connections import ConnectionStore
 from chalicelib.logstore import LogStore
-from chalicelib.settings import Settings
 from local_ws import start
 from tests.functional.conftest import fake_session
 from tests.functional.fanout.conftest import FAST_RETRIES
+from tests.functional.viewers import watching
 
 WAIT_S = 20.0
 
@@ -92,7 +94,7 @@ def receive_until_status(viewer: ClientConnection, status: str) -> list[dict[str
 def test_viewers_connected_through_local_ws_receive_the_live_log_in_order(local: Local) -> None:
     build_id = local.new_build()
     with local.viewer(build_id) as first, local.viewer(build_id) as second:
-        assert len(local.connections.list(build_id)) == 2
+        assert len(watching(local.connections, build_id)) == 2
         sink = local.hub.open(build_id)
         for n in range(1, 1201):
             sink.emit(LogRecord("package", "info", f"line {n} " + "·" * 40))
@@ -106,15 +108,34 @@ def test_viewers_connected_through_local_ws_receive_the_live_log_in_order(local:
             assert len(messages) < 100  # batched into full frames, not one post per line
 
 
+def test_a_connection_gone_in_its_first_seconds_is_kept_and_posted_to_again(
+    local: Local,
+) -> None:
+    # API Gateway answers Gone until $connect returns, and $connect registers first: a young
+    # registration that answers Gone may be a viewer still connecting, not one that left.
+    build_id = local.new_build()
+    sink = local.hub.open(build_id)
+    local.connections.add(build_id, "still-connecting", time.time())
+    sink.emit(LogRecord("extract", "info", "first"))
+    assert sink.flush(WAIT_S)
+    assert watching(local.connections, build_id) == ["still-connecting"]
+    gone_before = local.hub.poster.stats.gone
+    sink.emit(LogRecord("extract", "info", "second"))
+    assert sink.flush(WAIT_S)
+    assert local.hub.poster.stats.gone > gone_before  # the next line was posted to it again
+    assert watching(local.connections, build_id) == ["still-connecting"]
+    sink.close(WAIT_S)
+
+
 def test_a_viewer_that_left_is_removed_and_a_late_one_resumes_the_backlog(local: Local) -> None:
     build_id = local.new_build()
     sink = local.hub.open(build_id)
     # A registration whose socket is already gone: local_ws answers GoneException.
-    local.connections.add(build_id, "vanished-connection", time.time())
+    local.connections.add(build_id, "vanished-connection", time.time() - CONNECT_GRACE_S - 1)
     for n in range(1, 51):
         sink.emit(LogRecord("extract", "info", f"early {n}"))
     assert sink.flush(WAIT_S)
-    assert local.connections.list(build_id) == []
+    assert watching(local.connections, build_id) == []
     with local.viewer(build_id) as late:
         late.send(json.dumps({"action": "resume", "after": 0}))
         backlog: list[int] = []

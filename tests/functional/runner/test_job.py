@@ -17,6 +17,7 @@ from build_runner.runner.config import RunnerConfig
 from build_runner.runner.loop import Runner
 from chalicelib.errors import StoreError
 from chalicelib.jobs import Job, JobQueue
+from tests.functional.log_lines import store_lines
 from tests.functional.runner.conftest import Stack
 
 
@@ -52,7 +53,7 @@ def test_runs_a_queued_build_to_success_and_streams_it_to_the_viewers(stack: Sta
         assert final["last_seq"] == seqs[-1]
         assert final["artifact"]["download_url"].startswith("https://")
         assert stack.recorder.decoded(viewer)[-1] == final  # nothing after the final status
-    assert build.last_seq == stack.recorder.seqs("v1")[-1]
+    assert stack.services.logs.last_seq("b-ok") == stack.recorder.seqs("v1")[-1]
     stored, _ = stack.services.logs.read("b-ok", 0, 1000)
     assert [line["seq"] for line in stored] == stack.recorder.seqs("v1")
     assert stack.clients.ses.get_send_quota()["SentLast24Hours"] == 1
@@ -85,10 +86,9 @@ def test_takes_over_a_build_whose_runner_died_and_continues_the_seq_numbers(
 ) -> None:
     stack.new_build("b-dead")
     stack.services.builds.claim("b-dead", "runner-killed", time.time() - 100, 10)
-    stack.services.logs.append(
-        "b-dead", [{"seq": n, "ts": 1.0, "level": "info", "step": "extract", "text": f"old {n}"}
-                   for n in range(1, 6)]
-    )
+    old = [{"seq": n, "ts": 1.0, "level": "info", "step": "extract", "text": f"old {n}"}
+           for n in range(1, 6)]
+    store_lines(stack.services.logs, "b-dead", old)
     stack.watch("b-dead", "v1")
     assert stack.runner("runner-2").poll_once(0) == 1
 

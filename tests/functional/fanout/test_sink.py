@@ -8,17 +8,20 @@ import time
 
 import pytest
 
+from apkgen_core.fanout.state import CONNECT_GRACE_S
+from apkgen_core.limits import FRAME_BYTES as MAX_FRAME_BYTES
+from apkgen_core.limits import MESSAGE_BYTES as MAX_MESSAGE_BYTES
+from apkgen_core.settings import Settings
 from build_runner.fanout import SinkClosed
-from build_runner.fanout.lines import MAX_FRAME_BYTES, MAX_MESSAGE_BYTES
 from build_runner.fanout.poster import management_client
 from build_runner.fanout.sink import FanoutHub, FanoutSink
 from build_runner.logs import BuildLog, LogRecord
 from chalicelib.connections import ConnectionStore
 from chalicelib.errors import StoreError
 from chalicelib.logstore import LogStore
-from chalicelib.settings import Settings
 from tests.functional.connections_recorder import ConnectionsRecorder
 from tests.functional.fanout.conftest import FAST_RETRIES
+from tests.functional.viewers import watching
 
 WAIT_S = 20.0
 
@@ -103,12 +106,14 @@ def test_drops_connection_that_aws_reports_gone_and_keeps_serving_the_others(
     hub: FanoutHub, stores: tuple[LogStore, ConnectionStore], recorder: ConnectionsRecorder
 ) -> None:
     _, connections = stores
-    register(connections, "gone", "alive1", "dead", "alive2")
+    register(connections, "gone", "alive1")
+    connections.add("gone", "dead", time.time() - CONNECT_GRACE_S - 1)  # left a while ago
+    register(connections, "gone", "alive2")
     recorder.gone.add("dead")
     sink = hub.open("gone")
     sink.emit(record(1))
     assert sink.flush(WAIT_S)
-    assert connections.list("gone") == ["alive1", "alive2"]
+    assert watching(connections, "gone") == ["alive1", "alive2"]
     emit_lines(sink, 2, 50)
     assert sink.flush(WAIT_S)
     assert recorder.gone_answers["dead"] == 1
@@ -145,7 +150,7 @@ def test_a_viewer_throttled_past_its_retries_is_dropped_and_the_others_go_on(
     assert sink.close(WAIT_S)
     assert recorder.throttled_answers["full"] == hub.policy.max_attempts
     assert recorder.seqs("full") == []  # dropped: it resumes from the store when it reconnects
-    assert connections.list("stuck") == ["v2"]
+    assert watching(connections, "stuck") == ["v2"]
     assert recorder.seqs("v2") == [1, 2]
     assert hub.poster.stats.stalled == 1
 

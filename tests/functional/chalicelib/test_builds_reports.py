@@ -7,10 +7,10 @@ import json
 
 import pytest
 
+from apkgen_core.settings import Settings
 from chalicelib import dynamo, reports
 from chalicelib.aws import AwsClients
 from chalicelib.builds import Build, BuildStore
-from chalicelib.settings import Settings
 
 DATA_URI = "data:image/jpeg;base64," + "Q" * 8000
 ARTIFACT = {"key": "artifacts/b-big/org.example.apk", "size": 9, "sha256": "ab" * 32,

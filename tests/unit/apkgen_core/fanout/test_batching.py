@@ -6,27 +6,19 @@ import json
 
 import pytest
 
-from build_runner.fanout.batching import (
-    RoundQueue,
-    Standalone,
-    ViewerQueue,
-    assemble,
-    log_envelope,
-)
-from build_runner.fanout.lines import (
-    MAX_FRAME_BYTES,
-    MAX_MESSAGE_BYTES,
-    encode_line,
-    line_dict,
-)
-from build_runner.logs import LogRecord
-from chalicelib import protocol
+from apkgen_core import messages as protocol
+from apkgen_core.fanout.batching import RoundQueue, Standalone, ViewerQueue
+from apkgen_core.limits import FRAME_BYTES as MAX_FRAME_BYTES
+from apkgen_core.limits import MESSAGE_BYTES as MAX_MESSAGE_BYTES
+from apkgen_core.lines import encode_line, encode_record
+from apkgen_core.messages import assemble, log_envelope
+from apkgen_core.records import LogRecord
 
 BUILD = "b" * 32
 
 
 def encoded(seq: int, text: str = "hello") -> bytes:
-    return encode_line(line_dict(seq, LogRecord("package", "info", text, ts=1.0)))[1]
+    return encode_record(seq, LogRecord("package", "info", text, ts=1.0))[1]
 
 
 def seqs(message: bytes) -> list[int]:
@@ -92,7 +84,7 @@ def test_assembled_message_is_the_protocols_log_message() -> None:
 
 
 def test_messages_are_byte_for_byte_those_of_the_shared_protocol() -> None:
-    lines = [line_dict(n, LogRecord("sign", "info", f"line {n} ✓ \"q\"", ts=2.0))
+    lines = [encode_record(n, LogRecord("sign", "info", f"line {n} ✓ \"q\"", ts=2.0))[0]
              for n in range(1, 3000)]
     viewer = ViewerQueue(BUILD)
     viewer.offer([encode_line(line)[1] for line in lines])
@@ -100,7 +92,7 @@ def test_messages_are_byte_for_byte_those_of_the_shared_protocol() -> None:
     while (message := viewer.next_message()) is not None:
         ours.append(message.decode("utf-8"))
     assert len(ours) > 1
-    assert ours == protocol.split_lines_into_messages(BUILD, lines, MAX_MESSAGE_BYTES)
+    assert ours == protocol.log_messages(BUILD, lines, MAX_MESSAGE_BYTES)
 
 
 # -- ViewerQueue: one connection's posts -----------------------------------------------------
@@ -140,7 +132,7 @@ def test_messages_never_exceed_128_kb() -> None:
 
 def test_a_maximal_line_never_pushes_a_message_over_its_limit() -> None:
     viewer = ViewerQueue(BUILD, max_message_bytes=MAX_FRAME_BYTES)
-    huge = encode_line(line_dict(2, LogRecord("package", "info", "y" * 50_000, ts=1.0)))[1]
+    huge = encode_record(2, LogRecord("package", "info", "y" * 50_000, ts=1.0))[1]
     viewer.offer([encoded(1), huge, encoded(3)])
     messages = []
     while (message := viewer.next_message()) is not None:

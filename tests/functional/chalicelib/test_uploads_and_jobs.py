@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from apkgen_core.settings import Settings
 from chalicelib.aws import AwsClients
 from chalicelib.errors import StoreError
 from chalicelib.jobs import JobQueue
-from chalicelib.settings import Settings
 from chalicelib.uploads import UPLOAD_KEY_RE, ObjectStore
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from build_runner.fanout.delivery import (
+from apkgen_core.fanout.delivery import (
     Outcome,
     RetryPolicy,
     classify,

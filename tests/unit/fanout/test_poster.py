@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
-from build_runner.fanout.delivery import Outcome, RetryPolicy
+from apkgen_core.fanout.delivery import Outcome, RetryPolicy
 from build_runner.fanout.poster import Poster
 
 

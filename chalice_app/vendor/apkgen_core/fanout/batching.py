@@ -14,19 +14,20 @@ Two small state machines, driven by :mod:`.sink`'s workers:
   sees a gap in the seq numbers and fills it with ``{"action": "resume", "after": SEQ}``.
   Standalone messages (status) are never dropped.
 
-Messages are assembled from lines encoded once (:func:`.lines.encode_line`): joining bytes, no
+Messages are assembled from lines encoded once (:func:`apkgen_core.lines.encode_record`) in the
+envelope of :func:`apkgen_core.messages.log_envelope`, the same as a resume: joining bytes, no
 JSON encoding of the whole batch.
 """
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from build_runner.fanout.lines import MAX_MESSAGE_BYTES
+from apkgen_core.limits import MESSAGE_BYTES
+from apkgen_core.messages import assemble, log_envelope
 
 T = TypeVar("T")
 
@@ -45,17 +46,6 @@ class Standalone:
 
 
 ViewerItem = bytes | Standalone
-
-
-def log_envelope(build_id: str) -> tuple[bytes, bytes]:
-    """The bytes before and after the comma-joined lines of a ``log`` message for ``build_id``."""
-    head = json.dumps({"type": "log", "build": build_id}, separators=(",", ":"))
-    return (head[:-1] + ',"lines":[').encode("utf-8"), b"]}"
-
-
-def assemble(prefix: bytes, suffix: bytes, lines: Iterable[bytes]) -> bytes:
-    """A ``log`` message from its envelope and already-encoded lines."""
-    return prefix + b",".join(lines) + suffix
 
 
 class RoundQueue(Generic[T]):
@@ -118,7 +108,7 @@ class ViewerQueue:
         self,
         build_id: str,
         *,
-        max_message_bytes: int = MAX_MESSAGE_BYTES,
+        max_message_bytes: int = MESSAGE_BYTES,
         max_backlog_bytes: int = MAX_BACKLOG_BYTES,
     ) -> None:
         self._prefix, self._suffix = log_envelope(build_id)

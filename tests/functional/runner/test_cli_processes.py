@@ -17,10 +17,10 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from apkgen_core.settings import Settings
 from build_runner.runner.config import Services
 from chalicelib.aws import AwsClients
 from chalicelib.builds import Build
-from chalicelib.settings import Settings
 from local_stack.resources import create_resources
 from tests.functional.connections_recorder import ConnectionsRecorder, running_recorder
 

@@ -1,4 +1,4 @@
-"""Sequencing and encoding of single log lines (pure)."""
+"""The one encoder of a log line (apkgen_core.lines): compact JSON, cut to fit one frame."""
 
 from __future__ import annotations
 
@@ -6,36 +6,20 @@ import json
 
 import pytest
 
-from build_runner.fanout.lines import (
-    MAX_LINE_BYTES,
-    Sequencer,
-    encode_line,
-    encode_record,
-    line_dict,
-)
-from build_runner.logs import LogRecord
+from apkgen_core.limits import MAX_LINE_BYTES
+from apkgen_core.lines import LineDict, encode_line, encode_record
+from apkgen_core.records import LogRecord
 
 
-def test_fresh_build_numbers_lines_from_one() -> None:
-    seq = Sequencer()
-    assert [seq.next() for _ in range(3)] == [1, 2, 3]
-    assert seq.last == 3
-
-
-def test_resumed_build_continues_after_the_last_persisted_seq() -> None:
-    seq = Sequencer(after=41)
-    assert seq.last == 41
-    assert seq.next() == 42
-
-
-def test_refuses_a_negative_starting_point() -> None:
-    with pytest.raises(ValueError, match="not after -1"):
-        Sequencer(after=-1)
+def line_dict(seq: int, record: LogRecord) -> LineDict:
+    """The line as a viewer reads it, written out by hand."""
+    return {"seq": seq, "ts": round(record.ts, 3), "level": record.level, "step": record.step,
+            "text": record.text}
 
 
 def test_line_carries_seq_time_level_step_and_text() -> None:
     record = LogRecord("sign", "warning", "careful", ts=1718000000.12345)
-    assert line_dict(7, record) == {
+    assert encode_record(7, record)[0] == {
         "seq": 7, "ts": 1718000000.123, "level": "warning", "step": "sign", "text": "careful"
     }
 

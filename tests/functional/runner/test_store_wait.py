@@ -14,13 +14,13 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from build_runner.fanout.delivery import RetryPolicy
+from apkgen_core.fanout.delivery import RetryPolicy
+from apkgen_core.settings import Settings
 from build_runner.fanout.poster import management_client
 from build_runner.fanout.sink import FanoutHub
 from build_runner.runner.config import RunnerConfig, Services
 from build_runner.runner.loop import Runner
 from chalicelib.aws import AwsClients
-from chalicelib.settings import Settings
 from local_stack.resources import create_resources
 from local_stack.stack import free_port
 from tests.e2e.harness import wait_until

@@ -14,16 +14,17 @@ import pytest
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
+from apkgen_core.settings import Settings
 from build_runner.fanout.poster import management_client
 from build_runner.fanout.sink import FanoutHub, FanoutSink
 from build_runner.logs import LogRecord
 from chalicelib.aws import AwsClients
 from chalicelib.connections import ConnectionStore
 from chalicelib.logstore import LogStore
-from chalicelib.settings import Settings
 from tests.functional.conftest import fake_session
 from tests.functional.connections_recorder import ConnectionsRecorder
 from tests.functional.fanout.conftest import FAST_RETRIES
+from tests.functional.viewers import watching
 
 WAIT_S = 20.0
 
@@ -128,6 +129,6 @@ def test_a_viewer_that_takes_no_post_delays_neither_the_others_nor_the_end_of_th
             assert [m["status"] for m in recorder.statuses("v2")] == ["succeeded"]
         # The hub stops only once that post ended: by its deadline, dropping the viewer.
         assert hub.poster.stats.stalled == 1
-        assert connections.list("frozen") == ["v2"]
+        assert watching(connections, "frozen") == ["v2"]
     finally:
         gate.set()

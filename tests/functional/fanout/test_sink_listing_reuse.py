@@ -13,13 +13,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from apkgen_core.settings import Settings
 from build_runner.fanout.poster import management_client
 from build_runner.fanout.sink import FanoutHub, FanoutSink
 from build_runner.logs import LogRecord
 from chalicelib.aws import AwsClients
 from chalicelib.connections import ConnectionStore
 from chalicelib.logstore import LogStore
-from chalicelib.settings import Settings
 from tests.functional.connections_recorder import ConnectionsRecorder
 from tests.functional.fanout.conftest import FAST_RETRIES
 
