@@ -52,7 +52,7 @@ def follow(ws_url: str, state: FollowState, on_lines: Callable[[list[Line]], Non
            on_reconnect: Callable[[int, float], None] = lambda failures, delay: None) -> None:
     """Follow ``ws_url`` until ``state.done``; call ``on_lines`` with each batch of new lines.
 
-    Raises :class:`StreamError` when the server refuses the build (403/404) or the connection
+    Raises :class:`StreamError` when the server refuses the build (400/403/404) or the connection
     fails ``MAX_FAILURES`` times in a row.
     """
     failures = 0
@@ -74,7 +74,7 @@ def follow(ws_url: str, state: FollowState, on_lines: Callable[[list[Line]], Non
                 return
         except InvalidStatus as exc:
             code = exc.response.status_code
-            if code in (401, 403, 404, 410):
+            if code in (400, 401, 403, 404, 410):
                 raise StreamError(f"the log server refused build {state.build_id} (HTTP {code}):"
                                   " check the build id") from exc
             failure: Exception = exc

@@ -7,7 +7,7 @@ Tree::
     │   ├── GoneException             410: unknown, not yet established, or closed connection
     │   ├── PayloadTooLargeException  413: data over 128 KB
     │   ├── LimitExceededException    429: the client's side buffer is full (it does not read)
-    │   ├── ForbiddenException        403: wrong stage, unknown path or method
+    │   ├── ForbiddenException        403: not SigV4-signed, wrong stage, unknown path/method
     │   └── BadRequestException       400: a request AWS would refuse as malformed
     └── AppLoadError              ``--app path.py:attr`` does not name a Chalice app
 
@@ -56,7 +56,8 @@ class LimitExceededException(ManagementError):
 
 
 class ForbiddenException(ManagementError):
-    """API Gateway answers 403 for a path, stage or method it does not serve."""
+    """API Gateway answers 403 for a request that is not SigV4-signed (``@connections`` uses
+    IAM authorization) and for a path, stage or method it does not serve."""
 
     code = "ForbiddenException"
     status = 403

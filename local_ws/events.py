@@ -8,7 +8,9 @@ Lambda proxy integration" examples in the API Gateway developer guide):
   ``multiValueQueryStringParameters`` (absent when the URL has no query string, as on AWS),
   ``requestContext`` with ``eventType: CONNECT`` and ``isBase64Encoded: false``.
 * ``$default``: ``requestContext`` with ``eventType: MESSAGE`` and a ``messageId``; ``body`` is
-  the frame's text, or base64 with ``isBase64Encoded: true`` for a binary frame.
+  the message's text. (A binary frame never gets here: API Gateway closes the connection with
+  1003, see :mod:`local_ws.server`; :func:`message_event` still encodes bytes as base64 with
+  ``isBase64Encoded: true`` for callers that build such events.)
 * ``$disconnect``: the fixed headers API Gateway sends, ``disconnectStatusCode`` and
   ``disconnectReason`` in ``requestContext``.
 
@@ -26,14 +28,26 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-# AWS ids (connection, request, message) are base64 of 11 random bytes: 16 characters ending
-# in "=", e.g. "L0SM9cOFvHcCIhw=". They contain "+" and "/", which clients must URL-encode.
+# AWS ids (connection, request, message) are 16 characters of URL-safe base64 ending in "=",
+# e.g. "JC1dgf9yoAMCK-g=" or "L0SM9cOFvHcCIhw=": 11 bytes, alphabet A-Z a-z 0-9 "-" "_". The
+# "=" still has to be URL-encoded in an @connections path (botocore does it); ids with "+" or
+# "/" (``connection_id_factory``) are decoded too.
 _ID_BYTES = 11
 
 
 def new_aws_id() -> str:
-    """A fresh id shaped like API Gateway's connection/request ids (16 chars, base64)."""
-    return base64.b64encode(secrets.token_bytes(_ID_BYTES)).decode("ascii")
+    """A fresh id shaped like API Gateway's connection/request ids (16 chars, URL-safe base64)."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(_ID_BYTES)).decode("ascii")
+
+
+def identity_of(source_ip: str, user_agent: str | None) -> dict[str, str]:
+    """``requestContext.identity``: ``userAgent`` only when the client sent a ``User-Agent``
+    header: absent, not null, when it sent none (a JSON null reaches handlers as ``None`` and
+    breaks code that reads it as text)."""
+    identity = {"sourceIp": source_ip}
+    if user_agent is not None:
+        identity["userAgent"] = user_agent
+    return identity
 
 
 @dataclass(frozen=True)
@@ -78,7 +92,7 @@ def _request_context(
         "stage": api.stage,
         "connectedAt": conn.connected_at_ms,
         "requestTimeEpoch": now_ms,
-        "identity": {"sourceIp": conn.source_ip, "userAgent": conn.user_agent},
+        "identity": identity_of(conn.source_ip, conn.user_agent),
         "requestId": request_id,
         "domainName": api.domain_name,
         "connectionId": conn.connection_id,

@@ -16,8 +16,17 @@ local_ws by configuration alone.
 
 API Gateway parity:
 
-* ``$connect`` answering a non-2xx ``statusCode`` refuses the handshake with HTTP 403 (the status
-  API Gateway gives the client); a handler that raises refuses it with 500.
+* ``$connect`` answering a non-2xx ``statusCode`` refuses the handshake with that status, as
+  a Lambda proxy integration does (the developer guide's subprotocol example returns 400 and
+  ``wscat`` reports "Unexpected server response: 400"; a 2xx answer lets the connection be
+  made). A handler that raises, or answers something that is not a status code, refuses it with
+  502, API Gateway's answer for a failed or malformed Lambda integration.
+* The headers ``$connect`` answers go into the handshake's answer (the 101, or the refusal):
+  that is how an API picks a subprotocol ("Set up a $connect route that requires a WebSocket
+  subprotocol": the function returns ``headers: {"Sec-WebSocket-Protocol": "myprotocol"}``).
+  A client that asked for a subprotocol gets one only when ``$connect`` returns it; clients
+  such as Node's ``ws`` or ``wscat -s`` then refuse the connection, as they do on AWS. Headers
+  that belong to the handshake itself (``Upgrade``, ``Sec-WebSocket-Accept``, ...) are dropped.
 * An error in ``$default`` is logged and the client gets API Gateway's frame
   ``{"message": "Internal server error", "connectionId": ..., "requestId": ...}``; without a
   ``$default`` handler it gets ``{"message": "Forbidden", ...}``.
@@ -46,19 +55,66 @@ from local_ws.events import (
 logger = logging.getLogger("local_ws.gateway")
 
 CONNECT, DEFAULT, DISCONNECT = "$connect", "$default", "$disconnect"
-REFUSED_STATUS = 403
-FAILED_STATUS = 500
+# What API Gateway answers when the $connect integration fails (raises, times out, answers
+# something that is not a Lambda proxy response).
+FAILED_STATUS = 502
+FAILED_BODY = '{"message": "Internal server error"}'
+# Headers the WebSocket handshake owns: a $connect answer cannot replace them.
+HANDSHAKE_HEADERS = frozenset(
+    {
+        "connection",
+        "upgrade",
+        "sec-websocket-accept",
+        "sec-websocket-extensions",
+        "sec-websocket-version",
+        "content-length",
+        "transfer-encoding",
+    }
+)
 LAMBDA_MEMORY_MB = 128
 LAMBDA_TIMEOUT_MS = 29_000  # API Gateway's integration timeout
 
 
 @dataclass(frozen=True)
 class ConnectOutcome:
-    """What ``$connect`` decided: accept the handshake, or refuse it with ``status``."""
+    """What ``$connect`` decided: accept the handshake, or refuse it with ``status`` and
+    ``body``; ``headers`` go into the handshake's answer either way."""
 
     accepted: bool
     status: int
-    detail: str
+    body: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def answer_headers(response: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The headers of a Lambda proxy answer (``headers`` and ``multiValueHeaders``, as Chalice's
+    ``Response.to_dict`` splits them), without the handshake's own. Pure."""
+    single = response.get("headers")
+    multi = response.get("multiValueHeaders")
+    single = single if isinstance(single, dict) else {}
+    multi = multi if isinstance(multi, dict) else {}
+    pairs = [(str(k), str(v)) for k, v in single.items() if k not in multi]
+    pairs += [(str(k), str(v)) for k, values in multi.items() for v in values or []]
+    return tuple((k, v) for k, v in pairs if k.lower() not in HANDSHAKE_HEADERS)
+
+
+def connect_outcome(response: Any) -> ConnectOutcome:
+    """What API Gateway does with the answer of a ``$connect`` Lambda proxy integration. Pure.
+
+    No answer (or one without ``statusCode``) accepts with 200; a 2xx accepts; any other valid
+    status refuses with that status; a status that is not an HTTP one is a failed integration
+    (502)."""
+    if not isinstance(response, dict):
+        return ConnectOutcome(True, 200)
+    try:
+        status = int(response.get("statusCode", 200))
+    except (TypeError, ValueError):
+        return ConnectOutcome(False, FAILED_STATUS, FAILED_BODY)
+    if not 200 <= status <= 599:
+        return ConnectOutcome(False, FAILED_STATUS, FAILED_BODY)
+    body = response.get("body")
+    text = "" if body is None else body if isinstance(body, str) else json.dumps(body)
+    return ConnectOutcome(200 <= status < 300, status, text, answer_headers(response))
 
 
 class _LambdaContext:
@@ -127,7 +183,8 @@ class Gateway:
         query_string: str,
         now_ms: int,
     ) -> ConnectOutcome:
-        """Run ``$connect``; accept on a 2xx ``statusCode`` (or without a handler)."""
+        """Run ``$connect``; accept on a 2xx ``statusCode`` (or without a handler), refuse with
+        the handler's status otherwise, or with 502 if it raised (:func:`connect_outcome`)."""
         event = connect_event(
             self.api,
             conn,
@@ -140,15 +197,16 @@ class Gateway:
             response = self._invoke(CONNECT, event)
         except Exception:
             logger.exception("$connect handler failed for connection %s", conn.connection_id)
-            return ConnectOutcome(False, FAILED_STATUS, "Internal server error")
-        if response is None:
-            return ConnectOutcome(True, 200, "")
-        status = _status_of(response)
-        if 200 <= status < 300:
-            return ConnectOutcome(True, status, "")
-        body = response.get("body") if isinstance(response, dict) else None
-        logger.info("$connect refused connection %s with %s: %s", conn.connection_id, status, body)
-        return ConnectOutcome(False, REFUSED_STATUS, "Forbidden")
+            return ConnectOutcome(False, FAILED_STATUS, FAILED_BODY)
+        outcome = connect_outcome(response)
+        if not outcome.accepted:
+            logger.info(
+                "$connect refused connection %s with %s: %s",
+                conn.connection_id,
+                outcome.status,
+                outcome.body[:200],
+            )
+        return outcome
 
     def message(self, conn: ConnectionInfo, body: str | bytes, *, now_ms: int) -> str | None:
         """Run ``$default`` for one frame. Returns the error frame to send back, if any."""
@@ -184,15 +242,6 @@ class Gateway:
             self._invoke(DISCONNECT, event)
         except Exception:
             logger.exception("$disconnect handler failed for connection %s", conn.connection_id)
-
-
-def _status_of(response: Any) -> int:
-    if isinstance(response, dict):
-        try:
-            return int(response.get("statusCode", 200))
-        except (TypeError, ValueError):
-            return FAILED_STATUS
-    return 200
 
 
 def _error_frame(message: str, connection_id: str, request_id: str) -> str:

@@ -121,7 +121,9 @@ class ManagementServer:
             return refused
         body = await request.read()
         try:
-            answer = await self.api.handle(HttpRequest(request.method, request.raw_path, body))
+            answer = await self.api.handle(
+                HttpRequest(request.method, request.raw_path, body, request.headers)
+            )
         except Exception:
             logger.exception("management API failed on %s %s", request.method, request.raw_path)
             answer = internal_error_response()

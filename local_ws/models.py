@@ -5,10 +5,20 @@ three management calls by raising the errors AWS raises (:class:`GoneException`,
 :class:`PayloadTooLargeException`), and decides — as a pure function of the clock — which
 connections API Gateway would close now for being idle or too old.
 
-Limits, as on API Gateway (``WebSocket API quotas``): a connection is closed after
-``IDLE_TIMEOUT_S`` (10 minutes) without a message *from the client* and after
-``MAX_DURATION_S`` (2 hours) in any case; a message (``@connections`` POST data) is at most
-``MAX_MESSAGE_BYTES`` (128 KB). Both timeouts are configurable so tests can use tiny values.
+Limits, as on API Gateway ("Quotas for configuring and running a WebSocket API": idle
+connection timeout 10 minutes, connection duration 2 hours, message payload 128 KB, frame
+32 KB, none of them adjustable on AWS; configurable here so tests can use tiny values):
+
+* the idle timer (``IDLE_TIMEOUT_S``) restarts on every data message, in either direction: a
+  message from the client (:meth:`ConnectionRegistry.touch` from the server) and a message
+  posted to it through ``@connections`` (from :class:`~local_ws.responses.ManagementAPI`).
+  AWS's quota table only says "Idle Connection Timeout: 10 minutes"; that server-to-client
+  messages count too is what services on API Gateway observe (Hotsock's keep-alive docs: a
+  message posted every 9.5 minutes keeps a silent client connected until the 2-hour mark).
+  Control frames (ping/pong) do not count: WebSocket pings do not keep an API Gateway
+  connection alive either, so apps send a heartbeat message instead;
+* the 2-hour limit (``MAX_DURATION_S``) counts from the handshake and nothing resets it;
+* a message (``@connections`` POST data) is at most ``MAX_MESSAGE_BYTES`` (128 KB).
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from typing import Protocol
 
 from apkgen_core.limits import FRAME_BYTES, MESSAGE_BYTES
 from local_ws.errors import GoneException, PayloadTooLargeException
-from local_ws.events import ConnectionInfo
+from local_ws.events import ConnectionInfo, identity_of
 
 IDLE_TIMEOUT_S = 10 * 60.0
 MAX_DURATION_S = 2 * 3600.0
@@ -127,8 +137,9 @@ class ConnectionRegistry:
     """Every established connection by id. Not thread-safe: the server's event loop owns it.
 
     Order of calls for a connection: :meth:`add` once the handshake succeeded (so a POST during
-    ``$connect`` is ``Gone``, as on AWS), :meth:`touch` on every client message, :meth:`remove`
-    when the socket closed. :meth:`live` is the lookup every management call starts with.
+    ``$connect`` is ``Gone``, as on AWS), :meth:`touch` on every data message either way,
+    :meth:`remove` when the socket closed. :meth:`live` is the lookup every management call
+    starts with.
     """
 
     def __init__(
@@ -182,7 +193,7 @@ class ConnectionRegistry:
         return conn
 
     def touch(self, connection_id: str) -> None:
-        """A message arrived from the client: reset the idle timer."""
+        """A data message went over the connection (either way): restart the idle timer."""
         conn = self._connections.get(connection_id)
         if conn is not None:
             conn.last_active_at = self._clock()
@@ -201,7 +212,7 @@ class ConnectionRegistry:
         return {
             "connectedAt": iso8601(conn.connected_at),
             "lastActiveAt": iso8601(conn.last_active_at),
-            "identity": {"sourceIp": conn.info.source_ip, "userAgent": conn.info.user_agent},
+            "identity": identity_of(conn.info.source_ip, conn.info.user_agent),
         }
 
     def expired(self) -> list[Expiry]:

@@ -5,8 +5,9 @@ in :mod:`local_ws.management_server` parses the bytes and hands over an :class:`
 Paths are ``/{stage}/@connections/{connectionId}`` with the methods ``POST`` (send data),
 ``GET`` (connection info) and ``DELETE`` (close). botocore URL-encodes the path (``@`` as
 ``%40``; ``=``, ``+`` and ``/`` of connection ids as ``%3D``, ``%2B``, ``%2F``), so the raw
-request target is split on ``/`` *before* each segment is unquoted. SigV4 ``Authorization``
-headers are accepted and not verified.
+request target is split on ``/`` *before* each segment is unquoted. Requests must carry a SigV4
+signature, as on AWS (:mod:`local_ws.signing`: its shape is checked, not its value), unless the
+API was built with ``require_signature=False``; an unsigned one is ``ForbiddenException`` (403).
 
 Answers are exactly AWS's (``rest-json`` protocol): ``200`` with an empty body for POST,
 ``200`` with ``{"connectedAt", "lastActiveAt", "identity": {"sourceIp", "userAgent"}}`` for
@@ -22,11 +23,13 @@ and no error type, as a plain HTTP server refuses it, and never reaches the regi
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from local_ws.errors import ForbiddenException, ManagementError
 from local_ws.models import ConnectionRegistry, frames_of
+from local_ws.signing import header, signature_refusal
 
 CONNECTIONS_SEGMENT = "@connections"
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -34,11 +37,13 @@ JSON_HEADERS = {"Content-Type": "application/json"}
 
 @dataclass(frozen=True)
 class HttpRequest:
-    """One request as the API needs it: ``target`` is the raw request target (still encoded)."""
+    """One request as the API needs it: ``target`` is the raw request target (still encoded);
+    ``headers`` in any letter case (only ``Authorization`` is read)."""
 
     method: str
     target: str
     body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -107,15 +112,27 @@ def body_refusal(
 
 
 class ManagementAPI:
-    """Answers one request at a time against the registry; the HTTP server owns the sockets."""
+    """Answers one request at a time against the registry; the HTTP server owns the sockets.
 
-    def __init__(self, registry: ConnectionRegistry, stage: str) -> None:
+    ``require_signature`` (default, as on AWS): a request that is not SigV4-signed is
+    ``ForbiddenException`` before anything else is looked at."""
+
+    def __init__(
+        self, registry: ConnectionRegistry, stage: str, *, require_signature: bool = True
+    ) -> None:
         self.registry = registry
         self.stage = stage
+        self.require_signature = require_signature
 
     async def handle(self, request: HttpRequest) -> HttpResponse:
         """Answer one request; every :class:`ManagementError` becomes AWS's error answer."""
         try:
+            if self.require_signature:
+                refusal = signature_refusal(
+                    header(request.headers, "Authorization"), request.target
+                )
+                if refusal is not None:
+                    raise refusal
             connection_id = connection_id_of(request.target, self.stage)
             if request.method == "POST":
                 await self.post(connection_id, request.body)
@@ -138,6 +155,8 @@ class ManagementAPI:
         conn = self.registry.live(connection_id)
         frames = frames_of(data)
         await conn.socket.send(frames[0] if len(frames) == 1 else frames)
+        # A message to the client restarts the idle timer too (see local_ws.models).
+        self.registry.touch(connection_id)
 
     async def delete(self, connection_id: str) -> None:
         """Close the connection; ``$disconnect`` runs when the close completes."""

@@ -62,7 +62,7 @@ def test_the_stack_serves_http_websocket_and_moto_then_stops_every_process(
         assert http_status(urls.http_url + "/") == 200
         with pytest.raises(InvalidStatus) as caught:
             connect(urls.ws_url + "?build=unknown", open_timeout=30)
-        assert caught.value.response.status_code == 403
+        assert caught.value.response.status_code == 404  # what the app's $connect returned
         settings = stack.settings()
         assert settings.aws_endpoint_url == urls.moto_url
         assert settings.queue_url and settings.queue_url.startswith(urls.moto_url)

@@ -149,3 +149,31 @@ def test_many_posts_over_keep_alive_arrive_in_order(
             client.post_to_connection(ConnectionId=conn_id, Data=json.dumps({"seq": seq}))
         received = [json.loads(ws.recv(timeout=WAIT_S))["seq"] for _ in range(300)]
     assert received == list(range(300))
+
+
+class SettableClock:
+    """Epoch seconds that move only when the test says so."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_message_posted_to_the_client_counts_as_activity_like_one_from_it(
+    serve: Any, recorder: Recorder
+) -> None:
+    # The idle timer restarts on messages either way (a server-side keep-alive every 9.5 min
+    # keeps an API Gateway connection open until its 2-hour limit); GET shows it as lastActiveAt.
+    clock = SettableClock(1_000.0)
+    server = serve(clock=clock)
+    client = management_client(server)
+    with connect(server.ws_url) as ws:
+        conn_id = connection_id(recorder)
+        clock.now = 1_300.0  # 5 minutes of silence
+        client.post_to_connection(ConnectionId=conn_id, Data=b"keep-alive")
+        assert ws.recv(timeout=WAIT_S) == "keep-alive"
+        info = client.get_connection(ConnectionId=conn_id)
+    assert info["ConnectedAt"] == datetime.fromtimestamp(1_000, tz=UTC)
+    assert info["LastActiveAt"] == datetime.fromtimestamp(1_300, tz=UTC)

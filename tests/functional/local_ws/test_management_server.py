@@ -78,10 +78,19 @@ def connection_id(recorder: Recorder) -> str:
     return str(recorder.wait_for("$connect")[0]["requestContext"]["connectionId"])
 
 
+# What boto3 sends, in shape: local_ws checks that requests are SigV4-signed, not the signature.
+SIGNED = (
+    "Authorization: AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/execute-api/"
+    "aws4_request, SignedHeaders=host;x-amz-date, Signature=0123abcd\r\n"
+    "X-Amz-Date: 20240101T000000Z\r\n"
+)
+
+
 def post(conn_id: str, body: bytes, extra: str = "") -> bytes:
     path = "/local/%40connections/" + conn_id.replace("+", "%2B").replace("/", "%2F")
     return (
-        f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n{extra}\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: x\r\n{SIGNED}Content-Length: {len(body)}\r\n"
+        f"{extra}\r\n"
     ).encode() + body
 
 
@@ -156,7 +165,7 @@ def test_a_body_over_the_limit_gets_413_instead_of_100_continue(local_ws: Runnin
 
 def test_http_1_0_without_keep_alive_is_closed_after_the_answer(local_ws: Any) -> None:
     with RawClient(local_ws) as raw:
-        raw.send(b"GET /local/%40connections/nope HTTP/1.0\r\n\r\n")
+        raw.send(f"GET /local/%40connections/nope HTTP/1.0\r\n{SIGNED}\r\n".encode())
         status, headers, _ = raw.response()
         assert (status, headers["connection"]) == (410, "close")
         assert raw.closed_by_server()
@@ -164,7 +173,7 @@ def test_http_1_0_without_keep_alive_is_closed_after_the_answer(local_ws: Any) -
 
 def test_closing_the_server_ends_idle_keep_alive_connections(local_ws: RunningLocalWs) -> None:
     with RawClient(local_ws) as raw:
-        raw.send(b"GET /local/%40connections/nope HTTP/1.1\r\nHost: x\r\n\r\n")
+        raw.send(f"GET /local/%40connections/nope HTTP/1.1\r\nHost: x\r\n{SIGNED}\r\n".encode())
         assert raw.response()[0] == 410
         local_ws.close()
         assert raw.closed_by_server()

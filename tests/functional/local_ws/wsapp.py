@@ -6,11 +6,12 @@ import threading
 from typing import Any
 
 import boto3
-from chalice import Chalice, WebsocketDisconnectedError
+from chalice import Chalice, Response, WebsocketDisconnectedError
 
 from local_ws import RunningLocalWs
 
 WAIT_S = 10.0
+SUBPROTOCOL = "chat.v1"
 
 
 class Recorder:
@@ -19,6 +20,17 @@ class Recorder:
     def __init__(self) -> None:
         self.events: list[dict[str, Any]] = []
         self._changed = threading.Condition()
+        # Set by the message "release"; the message "hold" waits for it.
+        self.released = threading.Event()
+
+    def mark(self, name: str) -> None:
+        """Record a point in a handler (``of(name)`` finds it) next to the events."""
+        self.add({"requestContext": {"routeKey": name}})
+
+    def order(self) -> list[str]:
+        """Every route key and mark, in the order they were recorded."""
+        with self._changed:
+            return [e["requestContext"]["routeKey"] for e in self.events]
 
     def add(self, event: dict[str, Any]) -> None:
         with self._changed:
@@ -43,20 +55,31 @@ def boto3_session() -> boto3.session.Session:
 
 
 def make_app(recorder: Recorder) -> Chalice:
-    """$connect refuses ``?build=unknown`` (403) and fails on ``?build=boom``; $default echoes
-    through ``app.websocket_api.send`` and raises on ``boom``; every event is recorded."""
+    """$connect refuses ``?build=unknown`` (404) and ``?status=N`` (N), fails on
+    ``?build=boom``, and picks the subprotocol ``chat.v1`` when the client offers it (as the
+    developer guide's example picks ``myprotocol``); $default echoes through
+    ``app.websocket_api.send``, raises on ``boom``, and on ``hold`` waits until a ``release``
+    message arrives; every event is recorded."""
     app = Chalice(app_name="local-ws-test")
     app.experimental_feature_flags.update(["WEBSOCKETS"])
     app.websocket_api.session = boto3_session()
 
     @app.on_ws_connect()
-    def connect(event: Any) -> dict[str, Any]:
+    def connect(event: Any) -> Response | dict[str, Any]:
         recorder.add(event.to_dict())
-        build = (event.to_dict().get("queryStringParameters") or {}).get("build")
-        if build == "unknown":
+        query = event.to_dict().get("queryStringParameters") or {}
+        if query.get("build") == "unknown":
             return {"statusCode": 404, "body": "no such build"}
-        if build == "boom":
+        if query.get("build") == "boom":
             raise RuntimeError("connect handler bug")
+        if "status" in query:
+            return Response(body={"message": "refused"}, status_code=int(query["status"]))
+        headers = {k.lower(): v for k, v in event.to_dict()["headers"].items()}
+        offered = [p.strip() for p in headers.get("sec-websocket-protocol", "").split(",")]
+        if SUBPROTOCOL in offered:
+            return Response(
+                body="", headers={"Sec-WebSocket-Protocol": SUBPROTOCOL, "X-Chosen-By": "app"}
+            )
         return {"statusCode": 200}
 
     @app.on_ws_message()
@@ -64,10 +87,15 @@ def make_app(recorder: Recorder) -> Chalice:
         recorder.add(event.to_dict())
         if event.body == "boom":
             raise RuntimeError("message handler bug")
+        if event.body == "hold":
+            recorder.mark("hold-start")
+            recorder.mark("hold-end" if recorder.released.wait(WAIT_S) else "hold-timeout")
+        if event.body == "release":
+            recorder.released.set()
         try:
             app.websocket_api.send(event.connection_id, "echo:" + event.body)
         except WebsocketDisconnectedError:
-            recorder.add({"requestContext": {"routeKey": "gone"}})
+            recorder.mark("gone")
 
     @app.on_ws_disconnect()
     def disconnect(event: Any) -> None:

@@ -41,10 +41,21 @@ CONTEXT_KEYS = {
 
 
 def test_ids_look_like_aws_connection_ids() -> None:
+    # AWS's ids are URL-safe base64, e.g. "JC1dgf9yoAMCK-g=" (never "+" or "/").
     ids = {new_aws_id() for _ in range(200)}
     assert len(ids) == 200
     for value in ids:
-        assert re.fullmatch(r"[A-Za-z0-9+/]{15}=", value)
+        assert re.fullmatch(r"[A-Za-z0-9_-]{15}=", value)
+
+
+def test_a_client_without_a_user_agent_has_no_user_agent_in_its_identity() -> None:
+    anonymous = ConnectionInfo("JC1dgf9yoAMCK-g=", 1, "10.0.0.9", None)
+    for event in (
+        connect_event(API, anonymous, headers=[], query_string="", request_id="r", now_ms=1),
+        message_event(API, anonymous, body="x", request_id="r", message_id="m", now_ms=1),
+        disconnect_event(API, anonymous, status_code=1000, reason="", request_id="r", now_ms=1),
+    ):
+        assert event["requestContext"]["identity"] == {"sourceIp": "10.0.0.9"}
 
 
 def test_request_time_uses_api_gateways_format() -> None:

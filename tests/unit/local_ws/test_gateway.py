@@ -6,10 +6,10 @@ import json
 from typing import Any
 
 import pytest
-from chalice import Chalice
+from chalice import Chalice, Response
 
 from local_ws.events import ApiContext, ConnectionInfo
-from local_ws.gateway import Gateway
+from local_ws.gateway import Gateway, answer_headers, connect_outcome
 
 API = ApiContext(stage="local", domain_name="127.0.0.1:1", api_id="api")
 CONN = ConnectionInfo("L0SM9cOFvHcCIhw=", 1000, "127.0.0.1", "ua")
@@ -60,15 +60,45 @@ def test_2xx_or_no_status_accepts_the_connection(answer: Any) -> None:
     assert connect(Gateway(app_with([], answer), API)).accepted
 
 
-@pytest.mark.parametrize("status", [301, 400, 401, 404, 500])
-def test_non_2xx_refuses_with_403(status: int) -> None:
-    outcome = connect(Gateway(app_with([], {"statusCode": status}), API))
-    assert (outcome.accepted, outcome.status) == (False, 403)
+@pytest.mark.parametrize("status", [301, 400, 401, 404, 500, 503])
+def test_non_2xx_refuses_with_the_handlers_own_status_and_body(status: int) -> None:
+    answer = {"statusCode": status, "body": '{"message": "no"}'}
+    outcome = connect(Gateway(app_with([], answer), API))
+    assert (outcome.accepted, outcome.status, outcome.body) == (False, status, '{"message": "no"}')
 
 
-def test_a_failing_connect_refuses_with_500() -> None:
+def test_a_failing_connect_refuses_with_502_as_a_failed_integration() -> None:
     outcome = connect(Gateway(app_with([], fail=True), API))
-    assert (outcome.accepted, outcome.status) == (False, 500)
+    assert (outcome.accepted, outcome.status) == (False, 502)
+    assert json.loads(outcome.body) == {"message": "Internal server error"}
+
+
+@pytest.mark.parametrize("status", ["abc", None, 99, 600])
+def test_a_status_that_is_not_an_http_one_is_a_failed_integration(status: object) -> None:
+    outcome = connect_outcome({"statusCode": status})
+    assert (outcome.accepted, outcome.status) == (False, 502)
+
+
+def test_a_chalice_response_headers_go_into_the_handshake() -> None:
+    response = Response(
+        body="",
+        headers={"Sec-WebSocket-Protocol": "myprotocol", "Set-Cookie": ["a=1", "b=2"]},
+    )
+    outcome = connect(Gateway(app_with([], response), API))
+    assert outcome.accepted
+    assert outcome.headers == (
+        ("Sec-WebSocket-Protocol", "myprotocol"),
+        ("Set-Cookie", "a=1"),
+        ("Set-Cookie", "b=2"),
+    )
+
+
+def test_headers_the_handshake_owns_are_dropped() -> None:
+    answer = {
+        "statusCode": 200,
+        "headers": {"Upgrade": "h2c", "Sec-WebSocket-Accept": "x", "X-A": "1"},
+    }
+    assert answer_headers(answer) == (("X-A", "1"),)
 
 
 def test_a_failing_message_handler_yields_the_internal_server_error_frame() -> None:

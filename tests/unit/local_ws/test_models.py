@@ -162,3 +162,9 @@ def test_bytes_that_are_not_utf8_are_cut_into_binary_frames() -> None:
 def test_a_frame_too_small_for_a_character_is_refused() -> None:
     with pytest.raises(ValueError, match="at least one character"):
         frames_of(b"abc", max_frame_bytes=3)
+
+
+def test_info_leaves_out_the_user_agent_of_a_client_that_sent_none() -> None:
+    reg = registry(FakeClock(0.0))
+    reg.add(ConnectionInfo("c1", 0, "10.0.0.1", None), NullSocket())
+    assert reg.info("c1")["identity"] == {"sourceIp": "10.0.0.1"}
