@@ -140,6 +140,9 @@ def _finish(api: ApiClient, command: BuildCommand, final: dict[str, Any],
                               f"{expected}; download it again")
     output.note(f"Build succeeded: {artifact.get('label', '')} ({artifact.get('package', '')}) "
                 f"→ {dest} ({format_bytes(size)})")
+    if artifact.get("preview_url"):
+        output.note(f"Try the app in a browser: {artifact['preview_url']} (or beside the "
+                    f"download on {final.get('page_url') or 'the build page'})")
     return 0
 
 

@@ -142,6 +142,8 @@ def format_status(status: dict[str, Any], *, color: bool = False,
             out.append(f"sha256    {artifact['sha256']}")
         if artifact.get("download_url"):
             out.append(f"download  {artifact['download_url']}")
+        if artifact.get("preview_url"):
+            out.append(f"preview   {artifact['preview_url']}")
     if state in ("failed", "cancelled"):
         out.extend(format_failure(status, color=color))
     return out

@@ -1,8 +1,9 @@
 """apkgen's HTTP API and WebSocket handlers: routes only; the use cases are in chalicelib.
 
 HTTP (docs/contracts.md): POST /uploads, POST /builds, GET /builds/{id}, GET
-/builds/{id}/logs, POST /builds/{id}/cancel, GET /builds/{id}/apk (a redirect to the APK) and
-/builds/{id}/qr.svg (its QR code), and the web page (GET /, /b/{id}, /static/{name}).
+/builds/{id}/logs, POST /builds/{id}/cancel, GET /builds/{id}/apk (a redirect to the APK),
+/builds/{id}/qr.svg (its QR code) and /builds/{id}/preview/{path} (the app's web files, out of
+the APK), and the web page (GET /, /b/{id}, /static/{name}).
 WebSocket: ``$connect`` registers a viewer of ``?build=ID`` (unknown build → 404, the handshake
 fails), ``$default`` answers ``{"action": "resume", "after": SEQ}`` (within the connection's
 resume budget, else an error saying when to resume again), ``$disconnect`` forgets it.
@@ -25,7 +26,7 @@ from chalice.app import (
 )
 
 from apkgen_core import messages as wire
-from chalicelib import context, protocol, qr
+from chalicelib import context, preview, protocol, qr
 from chalicelib.errors import (
     ClaimConflict,
     InvalidRequest,
@@ -40,6 +41,10 @@ from chalicelib.wsapi import ConfiguredWebsocketAPI
 
 app = Chalice(app_name="apkgen")
 app.experimental_feature_flags.update({"WEBSOCKETS"})
+# API Gateway turns a base64 answer (the preview's PNG and JPEG) back into bytes only when the
+# request's *first* Accept type is a binary media type, and browsers ask for images with
+# "image/avif,…" (Chrome, Firefox) or "image/webp,…" (Safari) first.
+app.api.binary_types.extend(["image/avif", "image/webp"])
 # Before any @app.on_ws_* decorator: Chalice hands this object to each handler at registration.
 app.websocket_api = ConfiguredWebsocketAPI(
     lambda: context.current().clients.apigatewaymanagementapi
@@ -125,6 +130,28 @@ def apk_qr_code(build_id: str) -> Response:
     svg = _call(lambda: _service().apk_qr_svg(build_id))
     return Response(body=svg, status_code=200,
                     headers={"Content-Type": qr.CONTENT_TYPE, "Cache-Control": qr.CACHE_CONTROL})
+
+
+def _preview(build_id: str, *parts: str) -> Response:
+    answer = _call(lambda: preview.PREVIEWS.file(_service(), build_id, parts))
+    return Response(body=answer.body, status_code=200, headers=dict(answer.headers))
+
+
+# Chalice has no greedy path parameter: one route per depth (index.html, images/x.png,
+# images/speakers/x.jpg; preview.MAX_DEPTH).
+@app.route("/builds/{build_id}/preview/{name}", methods=["GET"])
+def preview_file(build_id: str, name: str) -> Response:
+    return _preview(build_id, name)
+
+
+@app.route("/builds/{build_id}/preview/{folder}/{name}", methods=["GET"])
+def preview_file_in_folder(build_id: str, folder: str, name: str) -> Response:
+    return _preview(build_id, folder, name)
+
+
+@app.route("/builds/{build_id}/preview/{folder}/{sub}/{name}", methods=["GET"])
+def preview_file_in_subfolder(build_id: str, folder: str, sub: str, name: str) -> Response:
+    return _preview(build_id, folder, sub, name)
 
 
 # -- The web page --------------------------------------------------------------------------------

@@ -211,6 +211,8 @@ class BuildService:
         artifact = dict(build.artifact) if build.artifact else None
         if artifact is not None:
             artifact["download_url"] = self._download_url(build)
+            if build.status == "succeeded":
+                artifact["preview_url"] = self.preview_url(build.build_id)
         problems: Any = None
         if build.problems:
             try:
@@ -270,6 +272,18 @@ class BuildService:
         if url is None:
             raise NoArtifact(build.build_id, build.status)
         return url
+
+    def preview_url(self, build_id: str) -> str:
+        """Where the build's app can be tried in a browser (``GET /builds/{id}/preview/…``)."""
+        return f"{self.settings.public_url.rstrip('/')}/builds/{build_id}/preview/index.html"
+
+    def artifact(self, build_id: str) -> dict[str, Any]:
+        """The artifact (``key``, ``size``, ``sha256`` …) of a build that succeeded. Raises
+        BuildNotFound, and NoArtifact while it has not succeeded (or has no APK)."""
+        build = self._get(build_id)
+        if build.status != "succeeded" or not build.artifact or not build.artifact.get("key"):
+            raise NoArtifact(build.build_id, build.status)
+        return dict(build.artifact)
 
     def apk_qr_svg(self, build_id: str) -> str:
         """``GET /builds/{id}/qr.svg``: the QR code (SVG) of ``{public_url}/builds/{id}/apk``,

@@ -117,6 +117,22 @@ class ObjectStore:
         except (ClientError, BotoCoreError) as exc:
             raise StoreError.from_boto(f"read {key}", exc) from exc
 
+    def read(self, key: str, max_bytes: int) -> bytes | None:
+        """The object's bytes, or None when it is bigger than ``max_bytes`` (nothing more than
+        that is read)."""
+        try:
+            answer = self._s3.get_object(Bucket=self.bucket, Key=key)
+            body = answer["Body"]
+            try:
+                if int(answer.get("ContentLength") or 0) > max_bytes:
+                    return None
+                data: bytes = body.read(max_bytes + 1)
+            finally:
+                body.close()
+        except (ClientError, BotoCoreError) as exc:
+            raise StoreError.from_boto(f"read {key}", exc) from exc
+        return None if len(data) > max_bytes else data
+
     def artifact_url(self, artifact: Mapping[str, Any] | None) -> str | None:
         """The download URL of a build's ``artifact`` (its APK, saved as ``<package>.apk``), or
         None when there is none. The one place it is made: the status answer, the status

@@ -11,6 +11,7 @@ import re
 import socket
 import subprocess
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,51 @@ def test_uploads_an_export_and_shows_its_log_live_until_a_verified_apk_is_downlo
     page.screenshot(path=str(ARTIFACTS / "build-succeeded-phone.png"))
     page.locator("#log").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "build-succeeded-phone-log.png"))
+
+
+def test_the_build_page_shows_the_built_app_live_and_a_session_opens_in_it(
+    page: Page, local_stack: E2EStack, samples_dir: Path, tmp_path: Path
+) -> None:
+    build_id = local_stack.create_build(samples_dir / "SparkSummit17.zip")["build_id"]
+    final = local_stack.wait_finished(build_id)
+    assert final["status"] == "succeeded", final.get("error")
+    refused: list[str] = []  # the app's own policy blocking the app would show here
+    page.on("console", lambda m: refused.append(m.text)
+            if m.type == "error" and "Content Security Policy" in m.text else None)
+    page.goto(f"{local_stack.http_url}/b/{build_id}")
+    wait_status(page, "succeeded")
+    frame = page.locator("#preview")
+    expect(frame).to_have_attribute("sandbox", "allow-scripts")
+    expect(frame).to_have_attribute("src", re.compile(rf"/builds/{build_id}/preview/index\.html$"))
+    app = page.frame_locator("#preview")
+    card = app.locator(".card-link").first
+    expect(card).to_be_visible()
+    title = (card.locator(".card-title").text_content() or "").strip()
+    assert title
+    inner = page.frame(url=re.compile(r"/preview/index\.html"))
+    assert inner is not None and inner.evaluate("window.origin") == "null"  # opaque: sandboxed
+    card.click()
+    expect(app.locator("#page-title")).to_have_text(title)
+    expect(app.locator(".detail h2")).to_have_text(title)
+    assert "#/session/" in inner.url
+    # What it shows is the artifact itself: the data the APK holds, byte for byte.
+    apk = tmp_path / "app.apk"
+    with urllib.request.urlopen(final["artifact"]["download_url"], timeout=30) as resp:
+        apk.write_bytes(resp.read())
+    with zipfile.ZipFile(apk) as zf, urllib.request.urlopen(
+            f"{local_stack.http_url}/builds/{build_id}/preview/data.js", timeout=30) as resp:
+        assert resp.read() == zf.read("assets/data.js")
+    device = page.locator("#preview-device")
+    phone_width = device.evaluate("d => d.getBoundingClientRect().width")
+    page.get_by_role("button", name="Tablet").click()
+    expect(device).to_have_attribute("data-device", "tablet")
+    assert device.evaluate("d => d.getBoundingClientRect().width") > phone_width
+    expect(app.locator("#page-title")).to_have_text(title)  # a new size, the same app state
+    assert refused == []
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.get_by_role("button", name="Phone").click()
+    page.locator("#preview-box").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "build-preview.png"), full_page=True)
 
 
 def test_shows_a_failed_build_with_the_json_path_of_what_to_fix(

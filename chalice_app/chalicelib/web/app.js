@@ -1,5 +1,6 @@
 /* apkgen's page: the upload form and the live build view. DOM and I/O only; the decisions are
- * in logmodel.js (ApkgenLog); the QR code is drawn by the server (GET /builds/{id}/qr.svg).
+ * in logmodel.js (ApkgenLog); the QR code is drawn by the server (GET /builds/{id}/qr.svg), the
+ * app's preview served out of its APK (GET /builds/{id}/preview/index.html).
  * Every piece of data reaches the page through textContent or attributes, never innerHTML. */
 (function () {
   "use strict";
@@ -426,6 +427,7 @@
       link.textContent = "Download link unavailable; reload the page";
       qr.parentNode.hidden = true;
     }
+    showPreview(this.id);
     var dl = $("app-details");
     dl.textContent = "";
     var rows = [
@@ -441,6 +443,27 @@
       dl.appendChild(el("dd", row[0] === "SHA-256" ? "mono" : "", row[1]));
     });
   };
+
+  /* The built app, served out of its APK into the sandboxed frame (loaded once per build, so a
+   * status update never reloads it under the organizer's fingers). */
+  function showPreview(buildId) {
+    var frame = $("preview");
+    var src = API + "/builds/" + encodeURIComponent(buildId) + "/preview/index.html";
+    if (frame.getAttribute("src") !== src) frame.setAttribute("src", src);
+    $("preview-box").hidden = false;
+  }
+
+  function setupPreview() {
+    var buttons = document.querySelectorAll(".preview-sizes button");
+    Array.prototype.forEach.call(buttons, function (button) {
+      button.addEventListener("click", function () {
+        $("preview-device").dataset.device = button.dataset.device;
+        Array.prototype.forEach.call(buttons, function (b) {
+          b.setAttribute("aria-pressed", String(b === button));
+        });
+      });
+    });
+  }
 
   BuildView.prototype.renderFailure = function (info) {
     $("success").hidden = true;
@@ -771,6 +794,7 @@
     $("build-view").hidden = false;
     $("success").hidden = true;
     $("failure").hidden = true;
+    $("preview").removeAttribute("src");
     $("search").value = "";
     $("search-count").textContent = "";
     $("jump-latest").hidden = true;
@@ -797,6 +821,7 @@
     $("home-link").href = API + "/";
     setupUpload();
     setupBuildView();
+    setupPreview();
     window.addEventListener("popstate", route);
     route();
   }

@@ -75,7 +75,7 @@ def test_the_code_is_a_webview_activity_loading_the_assets(generator: Generator,
                    "setContentView", "file:///android_asset/index.html", "loadUrl"):
         assert needed in on_create
     assert "goBack" in calls["onBackPressed"]
-    assert "android.intent.action.VIEW" in calls["shouldOverrideUrlLoading"]
+    assert "allowedIntent" in calls["shouldOverrideUrlLoading"]
 
 
 def test_apk_holds_the_code_the_web_app_and_icons(generator: Generator, tmp_path: Path) -> None:

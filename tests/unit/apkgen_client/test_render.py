@@ -79,10 +79,12 @@ def test_status_shows_the_artifact_of_a_succeeded_build() -> None:
                          "started_at": 100.0, "finished_at": 142.0,
                          "artifact": {"label": "Spark", "package": "org.spark", "size": 2048,
                                       "version_name": "1.0", "sha256": "ff",
-                                      "download_url": "http://x/y.apk"}})
+                                      "download_url": "http://x/y.apk",
+                                      "preview_url": "http://x/builds/abc/preview/index.html"}})
     assert "elapsed   42.0s" in out
     assert "size      2.0 KB" in out
     assert "download  http://x/y.apk" in out
+    assert "preview   http://x/builds/abc/preview/index.html" in out
 
 
 def test_status_ticks_elapsed_time_of_a_running_build_from_the_given_clock() -> None:

@@ -11,9 +11,10 @@
     return-void
 .end method
 
-# onCreate: a WebView with JavaScript and DOM storage, links kept in the view, index.html loaded.
+# onCreate: a WebView with JavaScript and DOM storage, links through ShellClient, index.html
+# loaded. The user agent ends in " apkgen-shell": the web app knows it may use intent: URLs.
 .method protected onCreate(Landroid/os/Bundle;)V
-    .registers 5
+    .registers 6
     invoke-super {p0, p1}, Landroid/app/Activity;->onCreate(Landroid/os/Bundle;)V
 
     new-instance v0, Landroid/webkit/WebView;
@@ -25,6 +26,12 @@
     const/4 v2, 0x1
     invoke-virtual {v1, v2}, Landroid/webkit/WebSettings;->setJavaScriptEnabled(Z)V
     invoke-virtual {v1, v2}, Landroid/webkit/WebSettings;->setDomStorageEnabled(Z)V
+    invoke-virtual {v1}, Landroid/webkit/WebSettings;->getUserAgentString()Ljava/lang/String;
+    move-result-object v2
+    const-string v3, " apkgen-shell"
+    invoke-virtual {v2, v3}, Ljava/lang/String;->concat(Ljava/lang/String;)Ljava/lang/String;
+    move-result-object v2
+    invoke-virtual {v1, v2}, Landroid/webkit/WebSettings;->setUserAgentString(Ljava/lang/String;)V
 
     new-instance v1, Lorg/apkgen/shell/ShellClient;
     invoke-direct {v1, p0}, Lorg/apkgen/shell/ShellClient;-><init>(Landroid/app/Activity;)V
