@@ -19,7 +19,6 @@ import dataclasses
 import hashlib
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -181,14 +180,15 @@ def deliver(signed: Path, out_apk: Path) -> None:
 
 
 class Generator:
-    """Builds APKs one at a time, keeping the dex, the key and the signer JVM warm."""
+    """Builds APKs, keeping the dex, the key and the signer JVM warm. Safe to share between
+    threads: each build works in a folder of its own, the dex and the framework are only read,
+    and the warm signer takes one request at a time."""
 
     def __init__(self, config: GeneratorConfig, *, log: BuildLog | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         """Prepare the warm resources; ToolchainError if a tool or the key is unusable."""
         self.config = config
         self._clock = clock
-        self._lock = threading.Lock()
         config.work_dir.mkdir(parents=True, exist_ok=True)
         config.cache_dir.mkdir(parents=True, exist_ok=True)
         self._framework_res = aapt.find_framework_res(config.framework_res)
@@ -204,19 +204,18 @@ class Generator:
     def generate(self, source: str | Path, out_apk: Path, options: GenerateOptions,
                  log: BuildLog, cancelled: Cancelled = lambda: False) -> GenerateResult:
         """Build ``source`` (a zip path or an API URL) into a verified APK at ``out_apk``."""
-        with self._lock:
-            check_cancelled(cancelled, "before it started")
-            theme = validate_options(options)
-            work = Path(tempfile.mkdtemp(prefix="build-", dir=self.config.work_dir))
-            try:
-                assets = work / "app" / "assets"
-                loaded = load_event(source, work / "input", assets, log, self.config.limits,
-                                    cancelled=cancelled)
-                return self._build(loaded.model, loaded.problems, loaded.logo_path, work,
-                                   out_apk, options, theme, log, cancelled)
-            finally:
-                if not self.config.keep_work:
-                    shutil.rmtree(work, ignore_errors=True)
+        check_cancelled(cancelled, "before it started")
+        theme = validate_options(options)
+        work = Path(tempfile.mkdtemp(prefix="build-", dir=self.config.work_dir))
+        try:
+            assets = work / "app" / "assets"
+            loaded = load_event(source, work / "input", assets, log, self.config.limits,
+                                cancelled=cancelled)
+            return self._build(loaded.model, loaded.problems, loaded.logo_path, work,
+                               out_apk, options, theme, log, cancelled)
+        finally:
+            if not self.config.keep_work:
+                shutil.rmtree(work, ignore_errors=True)
 
     def build_model(self, model: EventModel, out_apk: Path, options: GenerateOptions,
                     log: BuildLog, cancelled: Cancelled = lambda: False, *,
@@ -224,20 +223,19 @@ class Generator:
                     problems: Problems | None = None) -> GenerateResult:
         """Build an already loaded event (webapp → verify). ``images_dir`` is copied into the
         assets as ``images/``; same errors as :meth:`generate`."""
-        with self._lock:
-            check_cancelled(cancelled, "before it started")
-            theme = validate_options(options)
-            work = Path(tempfile.mkdtemp(prefix="build-", dir=self.config.work_dir))
-            try:
-                assets = work / "app" / "assets"
-                assets.mkdir(parents=True)
-                if images_dir is not None:
-                    shutil.copytree(images_dir, assets / "images")
-                return self._build(model, problems or Problems(), logo_path, work, out_apk,
-                                   options, theme, log, cancelled)
-            finally:
-                if not self.config.keep_work:
-                    shutil.rmtree(work, ignore_errors=True)
+        check_cancelled(cancelled, "before it started")
+        theme = validate_options(options)
+        work = Path(tempfile.mkdtemp(prefix="build-", dir=self.config.work_dir))
+        try:
+            assets = work / "app" / "assets"
+            assets.mkdir(parents=True)
+            if images_dir is not None:
+                shutil.copytree(images_dir, assets / "images")
+            return self._build(model, problems or Problems(), logo_path, work, out_apk,
+                               options, theme, log, cancelled)
+        finally:
+            if not self.config.keep_work:
+                shutil.rmtree(work, ignore_errors=True)
 
     def _build(self, model: EventModel, problems: Problems, logo_path: Path | None, work: Path,
                out_apk: Path, options: GenerateOptions, theme: Theme, log: BuildLog,

@@ -1,9 +1,12 @@
-"""``python -m build_runner run [--once] [--runner-id ID] [--wait S]``: the build runner.
+"""``python -m build_runner run [--once] [--runner-id ID] [--wait S] [--concurrency N]``: the
+build runner.
 
 Reads the settings from the environment (``APKGEN_*``, see ``apkgen_core.settings``), builds the
-AWS clients, one warm :class:`~build_runner.generate.pipeline.Generator` and one fan-out hub,
-then takes jobs until SIGTERM/SIGINT (or after one receive with ``--once``). Exit status: 0
-after a clean stop, 1 when the runner cannot start (the reason is printed), 2 for bad usage.
+AWS clients, one warm :class:`~build_runner.generate.pipeline.Generator` and one fan-out hub
+(both shared by the builds running at once: ``--concurrency``, else
+``$APKGEN_RUNNER_CONCURRENCY``, else one per core), then takes jobs until SIGTERM/SIGINT (or
+after one receive with ``--once``). Exit status: 0 after a clean stop, 1 when the runner cannot
+start (the reason is printed), 2 for bad usage.
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "$APKGEN_RUNNER_ID, else host-pid-random)")
     parser.add_argument("--wait", type=int, metavar="S",
                         help="long-poll wait in seconds, 0 to 20 (default 20)")
+    parser.add_argument("--concurrency", type=int, metavar="N",
+                        help="builds run at once (default: $APKGEN_RUNNER_CONCURRENCY, else one "
+                        "per core)")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
                         help=f"fan-out worker threads (default {DEFAULT_WORKERS})")
     parser.add_argument("--echo", action="store_true",
@@ -61,15 +67,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.workers < 1:
         print(f"--workers {args.workers}: at least one worker is needed", file=sys.stderr)
         return 2
+    if args.concurrency is not None and args.concurrency < 1:
+        print(f"--concurrency {args.concurrency}: a runner runs at least one build at a time",
+              file=sys.stderr)
+        return 2
     try:
         settings = Settings.from_env()
-        # The fan-out's workers read connections and store lines at once: one HTTP
-        # connection each, kept open.
-        clients = AwsClients(settings, max_pool_connections=args.workers)
-        services = Services.from_clients(settings, clients)
         config = RunnerConfig.from_settings(
-            settings, runner_id=args.runner_id, wait_s=args.wait
+            settings, runner_id=args.runner_id, wait_s=args.wait, concurrency=args.concurrency
         )
+        # The fan-out's workers read connections and store lines at once, and so do the builds
+        # and their heartbeats: one HTTP connection each, kept open.
+        clients = AwsClients(settings, max_pool_connections=args.workers + 2 * config.concurrency)
+        services = Services.from_clients(settings, clients)
         from build_runner.generate.pipeline import Generator, GeneratorConfig
 
         generator = Generator(GeneratorConfig.from_settings(settings))
@@ -89,13 +99,14 @@ def main(argv: list[str] | None = None) -> int:
     runner = Runner(services, generator, hub, config, extra_sinks=extra)
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        logger.info("%s: finishing or releasing the current build, then stopping",
+        logger.info("%s: finishing or releasing the builds in flight, then stopping",
                     signal.Signals(signum).name)
         runner.request_stop()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    logger.info("runner %s polling %s", config.runner_id, services.queue.queue_url)
+    logger.info("runner %s polling %s (%d build(s) at once)", config.runner_id,
+                services.queue.queue_url, config.concurrency)
     try:
         runner.run(once=args.once)
     except Exception as exc:  # only with --once: the loop itself retries

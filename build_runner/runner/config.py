@@ -27,11 +27,30 @@ def default_runner_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(2)}"
 
 
+def default_concurrency() -> int:
+    """The cores this process may run on (its CPU affinity where the system says so)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def concurrency_of(setting: int) -> int:
+    """The builds to run at once for ``APKGEN_RUNNER_CONCURRENCY`` (0: one per core)."""
+    if setting < 0:
+        raise ValueError(f"APKGEN_RUNNER_CONCURRENCY={setting}: give the number of builds a "
+                         "runner runs at once (1 or more), or 0 for one per core")
+    return setting or default_concurrency()
+
+
 @dataclass(frozen=True)
 class RunnerConfig:
     """Timeouts and limits of one runner process (seconds unless named otherwise)."""
 
     runner_id: str = field(default_factory=default_runner_id)
+    # Builds run at once, each in its own thread with its own work folder, lease and heartbeat;
+    # the generator and the fan-out hub are shared.
+    concurrency: int = field(default_factory=default_concurrency)
     wait_s: int = 20  # SQS long poll
     # The long poll is made of receives of at most this long, so a SIGTERM stops an idle runner
     # within one of them (the SQS call itself cannot be interrupted).
@@ -52,6 +71,7 @@ class RunnerConfig:
     def from_settings(cls, settings: Settings, **overrides: Any) -> RunnerConfig:
         """The config from ``settings``; ``overrides`` replace any field."""
         values: dict[str, Any] = {
+            "concurrency": concurrency_of(settings.runner_concurrency),
             "visibility_s": settings.visibility_timeout_s,
             "heartbeat_s": float(settings.heartbeat_s),
             "lease_s": lease_seconds(settings.visibility_timeout_s, settings.heartbeat_s),
@@ -64,6 +84,10 @@ class RunnerConfig:
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise ValueError(f"a runner runs at least one build at a time, not {self.concurrency}")
 
 
 @dataclass

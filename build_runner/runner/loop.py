@@ -21,8 +21,16 @@ attempts: <reason>" and the job deleted. A job that still reaches the dead-lette
 runner holding it was killed) is handled by :meth:`Runner.drain_dlq`, called every loop: its
 build ends ``failed`` with a reason saying so.
 
-Shutdown: :meth:`Runner.request_stop` (SIGTERM/SIGINT) makes the running build stop at its
-next step boundary and be released (lease ended, job visible again); the loop then returns.
+Several builds at once: the runner runs up to ``config.concurrency`` jobs, each in a thread of
+its own (:mod:`.slots`) with its own work folder, lease and heartbeat; the generator and the
+fan-out hub are shared. A receive takes at most as many messages as slots are free (and at most
+10), so no job waits unwatched in the runner. A build thread that crashes is handled as above
+and frees its slot; the other builds go on.
+
+Shutdown: :meth:`Runner.request_stop` (SIGTERM/SIGINT) stops receiving at once (the long poll is
+made of receives of at most ``stop_check_s``; a job received after the stop is given back
+unclaimed) and makes every running build stop at its next step boundary and be released (lease
+ended, job visible again); the loop returns when every build thread has ended.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 
 from apkgen_core import messages as wire
 from build_runner.fanout.sink import FanoutHub
@@ -38,6 +47,7 @@ from build_runner.logs import BuildLog, LogSink
 from build_runner.runner import outcome
 from build_runner.runner.config import RunnerConfig, Services
 from build_runner.runner.job import BuildAttempt, GeneratorLike, release
+from build_runner.runner.slots import BuildSlots, receive_batch
 from build_runner.runner.store_wait import STORE_POLL_S, StoreWait, store_origin, unreachable_reason
 from chalicelib.builds import FAILED, RUNNING, TERMINAL, Build
 from chalicelib.errors import BuildNotFound, ClaimConflict
@@ -49,7 +59,8 @@ DLQ_BATCH = 10
 
 
 class Runner:
-    """Takes jobs from the queue and runs them, one at a time. Thread-safe ``request_stop``."""
+    """Takes jobs from the queue and runs up to ``config.concurrency`` of them at once, each in
+    a thread of its own. Thread-safe ``request_stop``."""
 
     def __init__(
         self,
@@ -68,15 +79,29 @@ class Runner:
         self.clock = clock
         self.extra_sinks = extra_sinks
         self.stopping = threading.Event()
-        self._holding: str | None = None  # the build id we hold a claim on, during an attempt
+        self.slots = BuildSlots(config.concurrency)
+        # Per build thread: the build id it holds a claim on, during an attempt.
+        self._local = threading.local()
+
+    @property
+    def _holding(self) -> str | None:
+        holding: str | None = getattr(self._local, "holding", None)
+        return holding
+
+    @_holding.setter
+    def _holding(self, build_id: str | None) -> None:
+        self._local.holding = build_id
 
     def request_stop(self) -> None:
-        """Stop after the current job (whose build is released at its next step boundary)."""
+        """Receive no more jobs; every build running stops at its next step boundary and is
+        released (or ends, when it already had)."""
         self.stopping.set()
+        self.slots.interrupt()
 
     def run(self, *, once: bool = False) -> int:
         """Loop until stopped (or, with ``once``, after one receive); returns the jobs handled.
 
+        Receives whenever a build slot is free and returns once every build thread has ended.
         When the store cannot be reached (moto down or restarting) the loop says once that it
         waits for it and tries again every ``STORE_POLL_S`` (see ``store_wait``); after other
         errors it logs them and tries again after ``config.error_backoff_s``. With ``once``
@@ -84,25 +109,31 @@ class Runner:
         """
         handled = 0
         wait = StoreWait(f"the job queue at {self._store_origin()}", logger.warning)
-        while not self.stopping.is_set():
-            try:
-                handled += self.poll_once()
-                wait.reached()
-            except Exception as exc:
+        try:
+            while not self.stopping.is_set():
+                free = self.slots.wait_free(self.stopping)
+                if free == 0:
+                    continue  # stopping, or woken for nothing
+                try:
+                    handled += self._dispatch(self.config.wait_s, free)
+                    wait.reached()
+                except Exception as exc:
+                    if once:
+                        raise
+                    reason = unreachable_reason(exc)
+                    if reason is not None:
+                        wait.unreachable(reason)
+                        self.stopping.wait(STORE_POLL_S)
+                        continue
+                    logger.exception(
+                        "runner %s: receiving jobs failed; trying again in %.0f s",
+                        self.config.runner_id, self.config.error_backoff_s,
+                    )
+                    self.stopping.wait(self.config.error_backoff_s)
                 if once:
-                    raise
-                reason = unreachable_reason(exc)
-                if reason is not None:
-                    wait.unreachable(reason)
-                    self.stopping.wait(STORE_POLL_S)
-                    continue
-                logger.exception(
-                    "runner %s: receiving jobs failed; trying again in %.0f s",
-                    self.config.runner_id, self.config.error_backoff_s,
-                )
-                self.stopping.wait(self.config.error_backoff_s)
-            if once:
-                break
+                    break
+        finally:
+            self.slots.wait_idle()
         return handled
 
     def _store_origin(self) -> str:
@@ -112,23 +143,47 @@ class Runner:
             return "(queue URL unknown)"
 
     def poll_once(self, wait_s: int | None = None) -> int:
-        """Drain the dead-letter queue, then receive (long poll) and handle one job."""
+        """Drain the dead-letter queue, receive (long poll) as many jobs as slots are free, run
+        them at once and return when they have ended; returns the jobs received."""
+        try:
+            return self._dispatch(self.config.wait_s if wait_s is None else wait_s,
+                                  self.slots.free())
+        finally:
+            self.slots.wait_idle()
+
+    def _dispatch(self, wait_s: int, free: int) -> int:
+        """Drain the dead-letter queue, receive up to ``free`` jobs and start each in a slot;
+        returns the jobs received (a job received once stopping is given back unclaimed)."""
         self.drain_dlq()
-        jobs = self._receive(self.config.wait_s if wait_s is None else wait_s)
+        batch = receive_batch(free)
+        if batch == 0:
+            return 0
+        jobs = self._receive(wait_s, batch)
         for job in jobs:
-            self.handle(job)
+            if self.stopping.is_set():
+                self._give_back(job)
+            else:
+                self.slots.start(f"build-{(job.build_id or job.message_id)[:12]}",
+                                 partial(self.handle, job))
         return len(jobs)
 
-    def _receive(self, wait_s: int) -> list[Job]:
+    def _receive(self, wait_s: int, max_messages: int) -> list[Job]:
         """Long-poll for up to ``wait_s`` seconds in receives of at most ``stop_check_s``, until
         a job comes or the runner is asked to stop."""
         left = wait_s
         while True:
             part = min(left, self.config.stop_check_s) if self.config.stop_check_s > 0 else left
-            jobs = self.s.queue.receive(part, 1, self.config.visibility_s)
+            jobs = self.s.queue.receive(part, max_messages, self.config.visibility_s)
             left -= part
             if jobs or left <= 0 or self.stopping.is_set():
                 return jobs
+
+    def _give_back(self, job: Job) -> None:
+        """Make a job received while stopping visible again at once (best effort)."""
+        try:
+            self.s.queue.extend(job.receipt_handle, 0)
+        except Exception as exc:
+            logger.warning("job %s: could not give it back: %s", job.message_id, exc)
 
     # -- one job -----------------------------------------------------------------------------
 

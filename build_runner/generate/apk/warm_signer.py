@@ -17,6 +17,7 @@ import os
 import selectors
 import shutil
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -120,6 +121,8 @@ class WarmSigner:
         self._java = java or require_tool("java", "default-jdk-headless")
         self._proc: subprocess.Popen[bytes] | None = None
         self._reader: _LineReader | None = None
+        # One JVM and one pipe: builds running at once take turns for each request.
+        self._turn = threading.Lock()
         self._start()
 
     def _start(self) -> None:
@@ -194,6 +197,12 @@ class WarmSigner:
                  issues: list[str] | None = None) -> str:
         if any("\t" in f or "\n" in f for f in fields):
             raise ToolchainError("apksigner", "paths must not contain tabs or newlines")
+        with self._turn:
+            return self._exchange(fields, log, cancelled, issues)
+
+    def _exchange(self, fields: list[str], log: BuildLog | None, cancelled: Cancelled,
+                  issues: list[str] | None) -> str:
+        """One request and its answer (the caller holds the turn)."""
         if self._proc is None or self._proc.poll() is not None:
             self._kill()
             self._start()

@@ -58,6 +58,8 @@ class Settings:
     heartbeat_s: int = 30
     max_receive_count: int = 3
     work_dir: str = "/tmp/apkgen-work"
+    # Builds one runner process runs at once; 0 means one per core of the machine.
+    runner_concurrency: int = 0
     # Whether an Open Event API URL (and image URLs) may point at private (RFC 1918) or loopback
     # addresses. True for the local stack; the AWS stack sets it false so an organizer's URL
     # cannot reach into the VPC. Link-local addresses (instance metadata) are always refused.

@@ -119,9 +119,11 @@ def stack(aws: tuple[Settings, AwsClients], tmp_path: Path) -> Iterator[Stack]:
         settings = dataclasses.replace(settings, ws_management_url=recorder.url,
                                        ses_sender=SENDER)
         services = Services.from_clients(settings, clients)
+        # One build at a time unless a test asks for more (``stack.runner(concurrency=N)``).
         config = RunnerConfig.from_settings(
             settings, wait_s=0, visibility_s=30, heartbeat_s=0.05, lease_s=20,
             retry_delay_s=0, cancel_check_s=0, flush_timeout_s=20, work_dir=tmp_path / "work",
+            concurrency=1,
         )
         client = management_client(settings, max_pool_connections=8)
         hub = FanoutHub(services.logs, services.connections, client, workers=8,

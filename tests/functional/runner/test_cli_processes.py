@@ -1,5 +1,6 @@
 """Runner processes (``python -m build_runner run``) against moto's server: a runner killed with
-SIGKILL mid-build is taken over by another one, and a runner stops cleanly on SIGTERM."""
+SIGKILL mid-build is taken over by another one, a runner stops cleanly on SIGTERM, and a runner
+running two builds at once finishes or gives back each of them on SIGTERM."""
 
 from __future__ import annotations
 
@@ -41,11 +42,11 @@ FAKE_AWS = {
 class RunnerProcess:
     """``python -m build_runner run`` as a child; its output is drained and kept for errors."""
 
-    def __init__(self, env: dict[str, str], runner_id: str) -> None:
+    def __init__(self, env: dict[str, str], runner_id: str, *extra: str) -> None:
         self.runner_id = runner_id
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "build_runner", "run", "--runner-id", runner_id,
-             "--wait", "1"],
+             "--wait", "1", *extra],
             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             start_new_session=True,
         )
@@ -86,10 +87,8 @@ def recorder() -> Iterator[ConnectionsRecorder]:
         yield recorder
 
 
-def test_a_killed_runners_build_is_taken_over_and_a_stopped_runner_exits_cleanly(
-    moto_url: str, recorder: ConnectionsRecorder, tmp_path: Path
-) -> None:
-    env = {
+def runner_env(moto_url: str, recorder: ConnectionsRecorder, tmp_path: Path) -> dict[str, str]:
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith(("APKGEN_", "AWS_"))},
         **FAKE_AWS,
         "APKGEN_AWS_ENDPOINT_URL": moto_url,
@@ -98,13 +97,24 @@ def test_a_killed_runners_build_is_taken_over_and_a_stopped_runner_exits_cleanly
         "APKGEN_HEARTBEAT_S": "1",
         "APKGEN_WORK_DIR": str(tmp_path / "work"),  # shared: the second runner reuses the cache
     }
+
+
+def create_stores(env: dict[str, str]) -> Services:
+    """Create the resources on moto (the queue's URL goes into ``env``); the runner's stores."""
     settings = Settings.from_env(env)
     session = boto3.session.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
     )
     clients = AwsClients(settings, session=session)
     env["APKGEN_QUEUE_URL"] = create_resources(settings, clients)["queue_url"]
-    services = Services.from_clients(Settings.from_env(env), clients)
+    return Services.from_clients(Settings.from_env(env), clients)
+
+
+def test_a_killed_runners_build_is_taken_over_and_a_stopped_runner_exits_cleanly(
+    moto_url: str, recorder: ConnectionsRecorder, tmp_path: Path
+) -> None:
+    env = runner_env(moto_url, recorder, tmp_path)
+    services = create_stores(env)
     key = services.objects.put_upload(SAMPLE.read_bytes())
     build_id = "b-killed"
     services.builds.create(Build(build_id, 1.0, 1.0, {"kind": "upload", "key": key}))
@@ -144,3 +154,41 @@ def test_a_killed_runners_build_is_taken_over_and_a_stopped_runner_exits_cleanly
     assert live[: len(seen_before)] == seen_before
     assert live == sorted(set(live))  # the viewer never got a seq twice
     assert services.queue.receive(0, 1, 30) == []
+
+
+def test_a_runner_with_two_builds_in_flight_finishes_or_gives_back_each_on_sigterm(
+    moto_url: str, recorder: ConnectionsRecorder, tmp_path: Path
+) -> None:
+    env = runner_env(moto_url, recorder, tmp_path)
+    services = create_stores(env)
+    key = services.objects.put_upload(SAMPLE.read_bytes())
+    builds = ("b-first", "b-second")
+    for build_id in builds:
+        services.builds.create(Build(build_id, 1.0, 1.0, {"kind": "upload", "key": key}))
+        services.connections.add(build_id, f"viewer-{build_id}", time.time())
+        services.queue.send(build_id)
+
+    runner = RunnerProcess(env, "runner-two-at-once", "--concurrency", "2")
+    try:  # both claimed: each has said that a runner took it
+        recorder.wait_for(lambda: all(recorder.seqs(f"viewer-{b}") for b in builds), WAIT_S)
+    except AssertionError:
+        runner.stop(signal.SIGKILL)
+        raise AssertionError(f"the runner did not take both builds:\n{runner.output()}") \
+            from None
+    assert runner.stop(signal.SIGTERM) == 0, runner.output()
+    assert "(2 build(s) at once)" in runner.output()
+
+    given_back = 0
+    for build_id in builds:
+        build = services.builds.get(build_id)
+        if build.status == "running":  # released: the lease ended, the job is visible again
+            assert (build.runner_id, build.lease_until is not None) == (
+                "runner-two-at-once", True)
+            assert (build.lease_until or 0) < time.time()
+            given_back += 1
+        else:
+            assert build.status == "succeeded", build_id
+        stored, _ = services.logs.read(build_id, 0, 10_000)
+        seqs = [line["seq"] for line in stored]
+        assert seqs == list(range(1, len(seqs) + 1))
+    assert len(services.queue.receive(0, 10, 30)) == given_back

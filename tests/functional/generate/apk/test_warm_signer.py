@@ -1,7 +1,9 @@
-"""The warm signer's JVM survives a build cancelled while it signs."""
+"""The warm signer's JVM survives a build cancelled while it signs, and serves builds running at
+once."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -25,3 +27,15 @@ def test_signer_recovers_after_a_build_cancelled_while_signing(generator: Genera
                               while_signing)
     build(generator, tmp_path / "b.apk")
     assert apksigner_verify(tmp_path / "b.apk")["v3"]
+
+
+def test_builds_sharing_one_generator_at_once_each_get_a_verified_apk(
+        generator: Generator, tmp_path: Path) -> None:
+    # A runner runs several builds at a time through one Generator: the warm signer's one JVM
+    # takes their sign and verify requests in turns.
+    outs = [tmp_path / f"app-{n}.apk" for n in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda out: build(generator, out)[0], outs))
+    assert [result.apk_path for result in results] == outs
+    for out in outs:
+        assert apksigner_verify(out)["v3"]
