@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything apkgen needs on a bare Debian machine: the Android toolchain and a JDK,
-# Chromium for the browser tests, and a virtualenv with the Python packages.
+# Chromium for the browser tests, a virtualenv with the Python packages, and axe-core (npm).
 # Idempotent: a second run installs nothing new.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,5 +44,19 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install -q -r requirements.txt
   .venv/bin/python -m pip install -q --no-deps -e .
   echo "$want" > "$stamp"
+fi
+# axe-core (npm) checks the attendee app's accessibility in the browser tests; into
+# node_modules/ (git-ignored), pinned.
+AXE_VERSION=4.14.1
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup: installing Node.js and npm (Debian)"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+if ! grep -qs "\"version\": \"$AXE_VERSION\"" node_modules/axe-core/package.json; then
+  echo "setup: installing axe-core $AXE_VERSION"
+  npm install --silent --no-save --no-package-lock --no-audit --no-fund "axe-core@$AXE_VERSION"
 fi
 echo "setup: ready"

@@ -10,6 +10,7 @@ returns) and ``assets_dir/images``; when it raises, whatever it wrote is removed
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from typing import Any
 
 from build_runner.errors import InputError
 from build_runner.generate.eventapi import fetch_api
+from build_runner.generate.eventyay import api_base
 from build_runner.generate.extract import EXPORT_FILES, Upload, extract_upload
 from build_runner.generate.fetch import Fetcher
 from build_runner.generate.images import place_images
@@ -196,4 +198,9 @@ def load_event(source: str | Path, work_dir: Path, assets_dir: Path, log: BuildL
         raise
     if extracted is not None:
         shutil.rmtree(extracted)
-    return LoadedEvent(model=placed.model, problems=run.problems, logo_path=placed.logo_path)
+    model = placed.model
+    if url and not model.config.api_link:
+        # The app refreshes its schedule from where it was read (webapp_live).
+        model = dataclasses.replace(model, config=dataclasses.replace(
+            model.config, api_link=api_base(str(source))))
+    return LoadedEvent(model=model, problems=run.problems, logo_path=placed.logo_path)

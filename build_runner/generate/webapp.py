@@ -3,10 +3,16 @@
 The Android activity shows ``file:///android_asset/index.html`` in a WebView with no network,
 so everything the app needs is a file next to it: the event data is a script (``data.js``,
 assigning ``window.EVENT_DATA``) rather than a JSON file the page would have to fetch.
-The scripts (``safe.js``: DOM building and the rich-text allow-list; ``model.js``: the data
-indexed, times, stars; ``app.js``: views and router) and the static part of ``app.css`` are
-hand-written files in ``webapp_assets/``; this module adds what depends on the event: the
-theme colors, the page title, the data.
+The page loads three scripts, each made of hand-written files in ``webapp_assets/`` (see
+:data:`SCRIPTS`): ``safe.js`` (DOM building and the rich-text allow-list), ``model.js`` (no DOM:
+``model.js`` the data indexed, times, stars, conflicts; ``live.js`` the refresh from the event's
+API and the changes since the attendee last looked; ``actions.js`` calendar, share and
+directions links) and ``app.js`` (views and router). This module adds what depends on the
+event: the theme colors, the page title, the network policy (:mod:`.webapp_live`), the data.
+
+An app whose model has an API address (``config.api_link``: the generator sets it for an app
+built from an eventyay API) refreshes its sessions from that API while open and online; its
+page may connect to that origin only. Any other app makes no network request at all.
 
 Untrusted event text reaches the page only through ``data.js``. It is encoded so that no string
 can end the script element or start an HTML comment (``<``, ``>``, ``&`` become ``\\u``
@@ -24,20 +30,33 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from build_runner.generate.model import EventModel
+from build_runner.generate.webapp_live import LiveSource, content_security_policy, live_source
 
 ASSETS_DIR = Path(__file__).with_name("webapp_assets")
-STATIC_FILES = ("safe.js", "model.js", "app.js")
+# The scripts the page loads, in order, and the source files each is made of.
+SCRIPTS: dict[str, tuple[str, ...]] = {
+    "safe.js": ("safe.js",),
+    "model.js": ("model.js", "live.js", "actions.js"),
+    "app.js": ("app.js",),
+}
+STATIC_FILES = tuple(SCRIPTS)
+SOURCE_FILES = tuple(name for parts in SCRIPTS.values() for name in parts)
 DATA_JS_NAME = "data.js"
 DATA_JS_PREFIX = "window.EVENT_DATA = "
 DATA_JS_SUFFIX = ";\n"
 
 WHITE = "#ffffff"
 DARK = "#121212"
+# The light and dark schemes' page and card backgrounds (app.css): links and stars on them
+# are darkened or lightened until they reach AA on each.
+LIGHT_BACKGROUNDS = ("#ffffff", "#f3f4f6")
+DARK_BACKGROUNDS = ("#121316", "#1f2126")
 AA_CONTRAST = 4.5
 _HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 # Characters that could end a <script> element, open an HTML comment or end a JS line.
@@ -52,6 +71,8 @@ _JS_UNSAFE_RE = re.compile("[<>&\u2028\u2029]")
 # Template placeholders in webapp_assets/index.html and app.css.
 _TITLE_MARK = "{{TITLE}}"
 _THEME_COLOR_MARK = "{{THEME_COLOR}}"
+_CSP_MARK = "{{CSP}}"
+_LIVE_MARK = "{{LIVE_META}}"
 _THEME_VARS_MARK = "/* {{THEME_VARS}} */"
 
 
@@ -77,7 +98,9 @@ class Theme:
         ``--primary`` is the bar/button color: the organizer's color, darkened a little when
         that lets white text on it reach WCAG AA (4.5:1), as Material's darker shade would;
         colors too light for white text keep their hue and get dark text. ``--primary-text``
-        is the color for links and the current tab on white (always 4.5:1 or better).
+        is the color for text on white (always 4.5:1 or better); ``--link-text`` and
+        ``--accent-text`` reach 4.5:1 on every light-scheme background (links, the current
+        tab, stars), ``--primary-text-dark`` and ``--accent-text-dark`` on the dark scheme's.
         """
         primary = self.primary_color.lower()
         primary_text = darken_for_white_text(primary)
@@ -89,6 +112,10 @@ class Theme:
             "--primary-text": primary_text,
             "--accent": accent,
             "--on-accent": text_color_on(accent),
+            "--link-text": darken_for_light_backgrounds(primary),
+            "--accent-text": darken_for_light_backgrounds(accent),
+            "--primary-text-dark": lighten_for_dark_backgrounds(primary),
+            "--accent-text-dark": lighten_for_dark_backgrounds(accent),
         }
 
 
@@ -128,6 +155,28 @@ def darken_for_white_text(color: str) -> str:
     return current
 
 
+def darken_for_light_backgrounds(color: str) -> str:
+    """``color`` darkened in small steps until it reaches 4.5:1 on every light-scheme
+    background (at most black)."""
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    current = color.lower()
+    while min(contrast_ratio(current, bg) for bg in LIGHT_BACKGROUNDS) < AA_CONTRAST:
+        r, g, b = (int(c * 0.95) for c in (r, g, b))
+        current = f"#{r:02x}{g:02x}{b:02x}"
+    return current
+
+
+def lighten_for_dark_backgrounds(color: str) -> str:
+    """``color`` mixed with white in small steps until it reaches 4.5:1 on every dark-scheme
+    background (at most white)."""
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    current = color.lower()
+    while min(contrast_ratio(current, bg) for bg in DARK_BACKGROUNDS) < AA_CONTRAST:
+        r, g, b = (min(255, c + max(1, (255 - c) // 10)) for c in (r, g, b))
+        current = f"#{r:02x}{g:02x}{b:02x}"
+    return current
+
+
 def js_safe_json(value: Any) -> str:
     """JSON text that is also safe inside an HTML ``<script>`` and in any JavaScript source.
 
@@ -162,12 +211,34 @@ def app_title(model: EventModel) -> str:
     return (model.config.app_name or model.event.name or "Event").strip() or "Event"
 
 
-def render_index_html(model: EventModel, theme: Theme) -> str:
-    """``index.html`` from the template, with the title and theme color filled in (escaped)."""
+def app_live_source(model: EventModel, image_origins: Iterable[str] = ()) -> LiveSource | None:
+    """The API the app refreshes from (its model's ``config.api_link``), or None."""
+    return live_source(model.config.api_link, image_origins)
+
+
+def live_meta(live: LiveSource | None) -> str:
+    """The ``<meta>`` elements telling the scripts the API and image origins ('' without)."""
+    if live is None:
+        return ""
+    return (f'<meta name="apkgen-api" content="{html.escape(live.api)}">\n'
+            f'<meta name="apkgen-images" content="{html.escape(" ".join(live.image_origins))}">')
+
+
+def render_index_html(model: EventModel, theme: Theme, image_origins: Iterable[str] = ()) -> str:
+    """``index.html`` from the template: the title, theme color, network policy and API."""
     template = (ASSETS_DIR / "index.html").read_text(encoding="utf-8")
-    return template.replace(_TITLE_MARK, html.escape(app_title(model))).replace(
-        _THEME_COLOR_MARK, theme.primary_color.lower()
-    )
+    live = app_live_source(model, image_origins)
+    # The policy holds origins only (no quotes or markup): its own quotes stay as written.
+    policy = html.escape(content_security_policy(live), quote=False).replace('"', "&quot;")
+    return (template.replace(_CSP_MARK, policy)
+            .replace(_LIVE_MARK, live_meta(live))
+            .replace(_TITLE_MARK, html.escape(app_title(model)))
+            .replace(_THEME_COLOR_MARK, theme.primary_color.lower()))
+
+
+def render_script(name: str) -> str:
+    """One script of the page: its source files joined in order (see :data:`SCRIPTS`)."""
+    return "\n".join((ASSETS_DIR / part).read_text(encoding="utf-8") for part in SCRIPTS[name])
 
 
 def render_css(theme: Theme) -> str:
@@ -179,17 +250,20 @@ def render_css(theme: Theme) -> str:
     return template.replace(_THEME_VARS_MARK, variables.strip())
 
 
-def write_webapp(model: EventModel, assets_dir: Path, theme: Theme = DEFAULT_THEME) -> list[Path]:
+def write_webapp(model: EventModel, assets_dir: Path, theme: Theme = DEFAULT_THEME, *,
+                 image_origins: Iterable[str] = ()) -> list[Path]:
     """Writes ``index.html``, ``app.css``, the scripts and ``data.js`` into ``assets_dir``.
 
     ``assets_dir`` is created if missing; images already in it are left alone (the model's
-    image fields are paths relative to it). Returns the paths written, in that order.
+    image fields are paths relative to it). ``image_origins``: where the API's images live
+    besides its own origin (``https://images.example.org``), for speakers added after the
+    build; ignored without an API. Returns the paths written, in that order.
     """
     assets_dir.mkdir(parents=True, exist_ok=True)
     outputs = {
-        "index.html": render_index_html(model, theme),
+        "index.html": render_index_html(model, theme, image_origins),
         "app.css": render_css(theme),
-        **{name: (ASSETS_DIR / name).read_text(encoding="utf-8") for name in STATIC_FILES},
+        **{name: render_script(name) for name in STATIC_FILES},
         DATA_JS_NAME: render_data_js(model),
     }
     written = []

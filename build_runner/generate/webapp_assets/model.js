@@ -1,6 +1,7 @@
 /*
- * apkgen event app, part 2 of 3: the event data indexed, times in the event's timezone,
- * and the starred sessions kept in localStorage. No DOM here.
+ * apkgen event app, part 2 of 3 (first of model.js, live.js, actions.js): the event data
+ * indexed, times in the event's timezone (or the device's, when the attendee asks), conflicts
+ * between sessions, "now", and the starred sessions kept in localStorage. No DOM here.
  *
  * Times: each ISO time becomes its "wall time" (the clock on the venue's wall) and the UTC
  * offset that goes with it: from Intl with timeZone = event.timezone when the WebView knows
@@ -8,8 +9,10 @@
  * that offset ("GMT+8", "GMT-7", "GMT+5:30", "GMT"), so the label is right across a DST
  * change and for events whose zone is only known from their offsets.
  * A session's ends_at may be "" (the export had an end before the start): it has a start only.
- * A session that starts and ends at midnight is a placeholder: its time is to be announced.
- * Exposes window.EventApp.createModel(data) and window.EventApp.createStarStore(eventId).
+ * A session that starts and ends at midnight (in the event's zone) is a placeholder: its time
+ * is to be announced.
+ * Exposes window.EventApp.createModel(data, options), createStarStore(eventId),
+ * openStorage(), conflicts(), sortSpeakers() and sponsorGroups().
  */
 (function (EventApp) {
   'use strict';
@@ -64,8 +67,17 @@
       return match ? (match[1] === '-' ? -1 : 1) * (parseInt(match[2], 10) * 60 + parseInt(match[3], 10)) : 0;
     }
 
+    // Offsets change at whole quarter hours of UTC: one lookup per quarter hour is enough.
+    var offsets = new Map();
+
     /** The offset of ZONE at an instant, in minutes east of UTC. */
     function zoneOffset(ms) {
+      var quarter = Math.floor(ms / 900000);
+      if (!offsets.has(quarter)) offsets.set(quarter, exactOffset(quarter * 900000));
+      return offsets.get(quarter);
+    }
+
+    function exactOffset(ms) {
       var parts = {};
       zoneParts.formatToParts(new Date(ms)).forEach(function (p) { parts[p.type] = p.value; });
       var wall = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour % 24, +parts.minute, +parts.second);
@@ -215,9 +227,23 @@
     return a < b ? -1 : a > b ? 1 : 0;
   }
 
-  /** The event data with lookups by id, sessions in time order, and the days they fall on. */
-  function createModel(data) {
-    var clock = createClock(data.event.timezone);
+  /** The device's IANA zone ('' when the WebView does not say). */
+  function deviceZone() {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || '';
+    } catch (e) {
+      return '';
+    }
+  }
+
+  /**
+   * The event data with lookups by id, sessions in time order, and the days they fall on.
+   * ``options.zone``: the IANA zone to show times in (default: the event's).
+   */
+  function createModel(data, options) {
+    var eventClock = createClock(data.event.timezone);
+    var zone = options && options.zone;
+    var clock = zone && zone !== data.event.timezone ? createClock(zone) : eventClock;
     var fmt = clock.fmt;
     var dayKey = clock.dayKey;
     var epoch = clock.epoch;
@@ -236,7 +262,7 @@
     var sessions = (data.sessions || []).map(function (s) {
       var day = dayKey(s.starts_at);
       var start = epoch(s.starts_at);
-      return { s: s, day: day || '\uffff', tba: clock.isPlaceholder(s) ? 1 : 0, start: start,
+      return { s: s, day: day || '\uffff', tba: eventClock.isPlaceholder(s) ? 1 : 0, start: start,
         end: clock.hasEnd(s) ? epoch(s.ends_at) : start, title: str(s.title) };
     }).sort(function (a, b) {
       return compare(a.day, b.day) || a.tba - b.tba || compare(a.start, b.start) ||
@@ -266,34 +292,122 @@
       return (session.speaker_ids || []).map(function (id) { return speakers.get(str(id)); }).filter(Boolean);
     }
 
+    /** [start ms, end ms] of a timed session (end = start without an end); null for TBA. */
+    function span(session) {
+      if (eventClock.isPlaceholder(session)) return null;
+      var start = clock.epoch(session.starts_at);
+      if (!isFinite(start)) return null;
+      return [start, clock.hasEnd(session) ? clock.epoch(session.ends_at) : start];
+    }
+
+    /**
+     * Where "now" is in the schedule: {day, id} of the first session of today (in the zone
+     * shown) that has not ended at ``nowMs`` (on now or next), or {day, id: null} when today's
+     * sessions are over; null when today is not a day of the event.
+     */
+    function nowTarget(nowMs) {
+      var today = dayKey(new Date(nowMs).toISOString());
+      if (!today || days.indexOf(today) === -1) return null;
+      for (var i = 0; i < sessions.length; i++) {
+        var s = sessions[i];
+        if (dayKey(s.starts_at) !== today) continue;
+        var t = span(s);
+        if (t && (t[1] > nowMs || (t[0] === t[1] && t[0] >= nowMs))) return { day: today, id: str(s.id) };
+      }
+      return { day: today, id: null };
+    }
+
     return {
       event: data.event, config: data.config || {}, sponsors: data.sponsors || [],
       tracks: tracks, rooms: rooms, speakers: speakers, sessionTypes: sessionTypes,
       sessions: sessions, sessionsById: sessionsById, sessionsBySpeaker: sessionsBySpeaker,
       days: days, dayLabels: dayLabels, speakersOf: speakersOf,
       fmt: fmt, dayKey: dayKey, timeRange: clock.timeRange, zoneLabel: clock.zoneLabel,
-      commonZone: clock.commonZone, isPlaceholder: clock.isPlaceholder, TBA: TBA,
-      sponsorGroups: sponsorGroups(data.sponsors)
+      commonZone: clock.commonZone, isPlaceholder: eventClock.isPlaceholder, TBA: TBA,
+      sponsorGroups: sponsorGroups(data.sponsors), span: span, nowTarget: nowTarget,
+      epoch: clock.epoch, zone: clock === eventClock ? data.event.timezone : zone,
+      eventZoneLabel: eventClock.zoneLabel
     };
+  }
+
+  /**
+   * Which of these sessions overlap in time: a Map from each overlapping session's id to the
+   * sessions it overlaps, in time order. ``span(session)`` gives [start, end] in ms or null
+   * (not timed: it overlaps nothing). Sessions that only touch (one ends as the next starts)
+   * do not overlap; a session without an end overlaps the sessions running at its start.
+   */
+  function conflicts(list, span) {
+    var timed = [];
+    list.forEach(function (s) {
+      var t = span(s);
+      if (t) timed.push({ s: s, start: t[0], end: t[1] });
+    });
+    timed.sort(function (a, b) { return a.start - b.start || a.end - b.end; });
+    var found = new Map();
+    function add(a, b) {
+      var key = str(a.s.id);
+      if (!found.has(key)) found.set(key, []);
+      found.get(key).push(b.s);
+    }
+    var open = [];
+    timed.forEach(function (item) {
+      open = open.filter(function (o) { return o.end > item.start || (o.start === o.end && o.start === item.start); });
+      open.forEach(function (o) {
+        var overlaps = o.end > item.start || o.start === item.start;
+        if (overlaps) {
+          add(o, item);
+          add(item, o);
+        }
+      });
+      open.push(item);
+    });
+    found.forEach(function (others) {
+      others.sort(function (a, b) { return span(a)[0] - span(b)[0]; });
+    });
+    return found;
+  }
+
+  /** Speakers by name, or by organisation (then name; those without one last). */
+  function sortSpeakers(list, by) {
+    function name(p) { return str(p.name).trim(); }
+    function org(p) { return str(p.organisation).trim(); }
+    return list.slice().sort(function (a, b) {
+      if (by === 'organisation') {
+        var oa = org(a);
+        var ob = org(b);
+        if (!oa !== !ob) return oa ? -1 : 1;
+        var byOrg = oa.localeCompare(ob, undefined, { sensitivity: 'base' });
+        if (byOrg) return byOrg;
+      }
+      return name(a).localeCompare(name(b), undefined, { sensitivity: 'base' });
+    });
   }
 
   /**
    * The starred session ids of one event, saved in localStorage under a key namespaced by the
    * event id. Without localStorage (it can be switched off) stars last until the app closes.
    */
+  var storageChecked = false;
+  var storageFound = null;
+
+  /** window.localStorage when it works, else null (it can be switched off). */
+  function openStorage() {
+    if (storageChecked) return storageFound;
+    storageChecked = true;
+    try {
+      var probe = 'apkgen.probe';
+      window.localStorage.setItem(probe, probe);
+      window.localStorage.removeItem(probe);
+      storageFound = window.localStorage;
+    } catch (e) {
+      console.warn('localStorage is not available; stars and updates last until the app closes.', e);
+    }
+    return storageFound;
+  }
+
   function createStarStore(eventId) {
     var key = 'apkgen.' + str(eventId) + '.starred';
-    var storage = (function () {
-      try {
-        var probe = 'apkgen.probe';
-        window.localStorage.setItem(probe, probe);
-        window.localStorage.removeItem(probe);
-        return window.localStorage;
-      } catch (e) {
-        console.warn('localStorage is not available; stars last until the app closes.', e);
-        return null;
-      }
-    })();
+    var storage = openStorage();
 
     function load() {
       if (!storage) return new Set();
@@ -323,6 +437,10 @@
   }
 
   EventApp.createModel = createModel;
+  EventApp.deviceZone = deviceZone;
+  EventApp.conflicts = conflicts;
+  EventApp.sortSpeakers = sortSpeakers;
+  EventApp.openStorage = openStorage;
   EventApp.sponsorGroups = sponsorGroups;
   EventApp.createStarStore = createStarStore;
 })(window.EventApp = window.EventApp || {});

@@ -148,3 +148,9 @@ def test_the_organizer_and_the_social_links_come_as_the_server_spells_them(
                                  "logo-url": None, "deleted-at": None, "id": "60"}]
     model = load(fake, tmp_path).model
     assert Link("Twitter", "https://twitter.com/eventyay") in model.event.links
+
+
+def test_an_event_read_from_its_api_remembers_where_so_its_app_can_refresh(
+        fake: FakeEventyay, tmp_path: Path) -> None:
+    model = load(fake, tmp_path).model
+    assert model.config.api_link == fake.base.rstrip("/")
