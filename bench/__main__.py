@@ -1,6 +1,5 @@
-"""``python -m bench [--only fanout|generation|builds|images|webapp]
-[--builds B --viewers V --lines L --rate R] [--quick] [--repeat N]
-[--baselines eventlet,threading] [--sample ZIP --runners 1,2]`` (= ``make bench``).
+"""``python -m bench [--only fanout|generation] [--builds B --viewers V --lines L --rate R]
+[--quick] [--repeat N] [--baselines eventlet,threading]`` (= ``make bench``).
 
 Runs the benchmarks of :data:`BENCHMARKS` in order (all of them without ``--only``):
 
@@ -11,12 +10,6 @@ Runs the benchmarks of :data:`BENCHMARKS` in order (all of them without ``--only
   ``--quick`` runs a tiny pair (as the test suite does) and writes ``quick.json`` instead.
 * ``generation``: SparkSummit17 → verified APK, cold and warm (:mod:`bench.generation`);
   ``--quick`` makes it 2 warm builds and 1 cold.
-* ``webapp``: the attendee app of the largest sample and of a generated 500-session event on a
-  4× throttled phone in Chromium (:mod:`bench.webapp`); ``--quick`` makes it one run each.
-* ``builds``: ``--builds`` (50) uploads at once through the local stack with each of
-  ``--runners`` runner processes (:mod:`bench.builds`); ``--quick`` makes it 4 builds, 1 runner.
-* ``images``: 300 remote photos at 100 ms latency, cold and warm image cache
-  (:mod:`bench.images`); ``--quick`` makes it 30 photos, once.
 """
 
 from __future__ import annotations
@@ -26,7 +19,7 @@ import datetime as dt
 import sys
 from typing import Any
 
-BENCHMARKS: tuple[str, ...] = ("fanout", "generation", "builds", "images", "webapp")
+BENCHMARKS: tuple[str, ...] = ("fanout", "generation")
 DEFAULT_REPEAT = 3
 
 
@@ -45,8 +38,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=None,
                         help="fan-out: runs per workload and system, the median run is reported "
                         f"(default {DEFAULT_REPEAT}, 1 with --quick)")
-    parser.add_argument("--sample", help="builds: the Open Event zip (default SparkSummit17)")
-    parser.add_argument("--runners", help="builds: runner counts, comma-separated (default 1,2)")
     parser.add_argument("--baselines", default="eventlet,threading",
                         help="Flask-SocketIO modes to compare with (comma-separated, or 'none')")
     args = parser.parse_args(argv)
@@ -95,33 +86,10 @@ def run_generation(args: argparse.Namespace) -> dict[str, Any]:
     return generation.main(["--warm", "2", "--cold", "1"] if args.quick else [])
 
 
-def run_builds(args: argparse.Namespace) -> dict[str, Any]:
-    from bench import builds
-
-    argv = ["--builds", "4", "--runners", "1"] if args.quick else []
-    for option in ("builds", "runners", "sample"):
-        if getattr(args, option) is not None:
-            argv += [f"--{option}", str(getattr(args, option))]
-    return builds.main(argv)
-
-
-def run_images(args: argparse.Namespace) -> dict[str, Any]:
-    from bench import images
-
-    return images.main(["--quick"] if args.quick else [])
-
-
-def run_webapp(args: argparse.Namespace) -> dict[str, Any]:
-    from bench import webapp
-
-    return webapp.main(["--runs", "1"] if args.quick else [])
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     names = [args.only] if args.only else (args.names or list(BENCHMARKS))
-    runners = {"fanout": run_fanout, "generation": run_generation, "builds": run_builds,
-               "images": run_images, "webapp": run_webapp}
+    runners = {"fanout": run_fanout, "generation": run_generation}
     for name in names:
         print(f"== {name}", flush=True)
         runners[name](args)

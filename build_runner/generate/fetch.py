@@ -28,12 +28,11 @@ import http.client
 import math
 import socket
 import ssl
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from build_runner.errors import ApkgenError
@@ -53,7 +52,6 @@ TOTAL_TIMEOUT_FACTOR = 3
 # How much of an error answer's body is kept (for the server's JSON:API error document).
 ERROR_BODY_BYTES = 64 * 1024
 _CHUNK = 64 * 1024
-_CONDITIONAL = frozenset({"if-none-match", "if-modified-since"})
 
 Resolver = Callable[[str], list[str]]
 
@@ -89,18 +87,15 @@ def resolve_host(host: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Download:
-    """What a GET brought: the final ``url`` (after redirects), the content type, the body, the
-    answer's headers; ``not_modified`` for a 304 to a conditional request (no body)."""
+    """What a GET brought: the final ``url`` (after redirects), the content type, the body."""
 
     url: str
     content_type: str
     data: bytes
-    headers: tuple[tuple[str, str], ...] = ()
-    not_modified: bool = False
 
 
 class Fetcher:
-    """Bounded GETs; several threads may fetch at once (they share the per-host failure count).
+    """Bounded GETs, one at a time (not thread-safe).
 
     ``resolver`` is injectable so tests can point names at loopback; ``cancelled`` is the
     build's cancel check, polled while downloads wait; ``clock`` and ``sleep`` drive deadlines
@@ -119,7 +114,6 @@ class Fetcher:
         self._sleep = sleep
         self._tls = tls_context(tls)
         self._failures: dict[str, int] = {}
-        self._failures_lock = threading.Lock()
 
     def check_url(self, url: str) -> None:
         """Refuse what may not be fetched: other schemes, hosts that resolve to inner addresses."""
@@ -153,12 +147,8 @@ class Fetcher:
         return self.fetch(url, max_bytes, accept, deadline=deadline).data
 
     def fetch(self, url: str, max_bytes: int | None = None, accept: str = "*/*", *,
-              deadline: Deadline | None = None, attempts: int = 1,
-              headers: Mapping[str, str] | None = None) -> Download:
+              deadline: Deadline | None = None, attempts: int = 1) -> Download:
         """Download ``url`` (at most ``max_bytes``), trying up to ``attempts`` times.
-
-        ``headers`` are added to the request; when they make it conditional (If-None-Match,
-        If-Modified-Since) a 304 answer is a :class:`Download` with ``not_modified`` set.
 
         Each try ends by its own wall-clock limit or ``deadline``, whichever comes first; a
         retryable failure is tried again after a pause (0.5 s, doubling) while ``deadline``
@@ -167,16 +157,14 @@ class Fetcher:
         """
         cap = min(max_bytes or self._limits.max_fetch_bytes, self._limits.max_fetch_bytes)
         host = urllib.parse.urlsplit(url).hostname or ""
-        with self._failures_lock:
-            given_up = self._failures.get(host, 0) >= MAX_HOST_FAILURES
-        if given_up:
+        if self._failures.get(host, 0) >= MAX_HOST_FAILURES:
             raise FetchError(f"skipped: {MAX_HOST_FAILURES} earlier downloads from {host} failed")
         outer = deadline or self.deadline(math.inf, "")
         tries = 0
         while True:
             tries += 1
             try:
-                download = self._once(url, cap, accept, outer, headers or {})
+                download = self._once(url, cap, accept, outer)
             except FetchError as exc:
                 exc.attempts = tries
                 if exc.retryable and tries < attempts:
@@ -186,15 +174,12 @@ class Fetcher:
                     except TimeUp:
                         pass  # no time left for another try: this failure is the answer
                 if not exc.refused and (exc.status is None or exc.status >= 500):
-                    with self._failures_lock:
-                        self._failures[host] = self._failures.get(host, 0) + 1
+                    self._failures[host] = self._failures.get(host, 0) + 1
                 raise
-            with self._failures_lock:
-                self._failures[host] = 0
+            self._failures[host] = 0
             return download
 
-    def _once(self, url: str, cap: int, accept: str, outer: Deadline,
-              headers: Mapping[str, str]) -> Download:
+    def _once(self, url: str, cap: int, accept: str, outer: Deadline) -> Download:
         timeout = self._limits.fetch_timeout_s
         try:
             outer.check()
@@ -206,7 +191,7 @@ class Fetcher:
         opener = build_opener(self.address_for, self.check_url, Guard(limit, timeout),
                               self._tls)
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
-                                                       "Accept": accept, **headers})
+                                                       "Accept": accept})
         try:
             with opener.open(request, timeout=timeout) as response:
                 declared = response.headers.get("Content-Length")
@@ -222,12 +207,8 @@ class Fetcher:
                                          "allowed")
                     chunks.append(chunk)
                 return Download(response.geturl(), response.headers.get_content_type(),
-                                b"".join(chunks), tuple(response.headers.items()))
+                                b"".join(chunks))
         except urllib.error.HTTPError as exc:
-            if exc.code == 304 and _CONDITIONAL & {name.lower() for name in headers}:
-                exc.close()
-                return Download(exc.geturl(), "", b"", tuple(exc.headers.items()),
-                                not_modified=True)
             body = _error_body(exc)
             raise FetchError(f"the server answered HTTP {exc.code} {exc.reason}",
                              status=exc.code, retryable=exc.code >= 500 or exc.code == 429,

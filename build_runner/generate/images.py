@@ -6,34 +6,28 @@ against the pixel limit before its pixels are loaded, shrunk to a sane size (spe
 logos and sponsors 800 px) and re-encoded into ``assets_dir/images/``. Anything that goes wrong
 with an image is a warning and the field becomes None: an image never stops a build.
 
-The work runs concurrently (:mod:`~build_runner.generate.image_jobs`: downloads bounded in all
-and per host, re-encodings on every core), through the runner's
-:class:`~build_runner.generate.image_cache.ImageCache` when one is given; the files are then
-written, and the warnings given, in the order of the export's references, as one at a time would.
-
-:func:`~build_runner.generate.image_encode.encode_image` is the pure part (bytes in, bytes out);
-:func:`place_images` does the I/O.
+:func:`encode_image` is the pure part (bytes in, bytes out); :func:`place_images` does the I/O.
 """
 
 from __future__ import annotations
 
+import io
 import re
+import struct
 import urllib.parse
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from build_runner.errors import ApkgenError
 from build_runner.generate.extract import safe_parts
-from build_runner.generate.fetch import Fetcher
-from build_runner.generate.image_cache import ImageCache
-from build_runner.generate.image_encode import JPEG_QUALITY, Encoded, ImageRejected, encode_image
-from build_runner.generate.image_jobs import Job, RemoteImages, Where, produce
+from build_runner.generate.fetch import Fetcher, FetchError
 from build_runner.generate.limits import Limits, human_size
 from build_runner.generate.model import EventModel
 from build_runner.generate.normalize import ImageRef, Normalized
 from build_runner.generate.problems import Problems
-
-__all__ = ["FOLDER", "JPEG_QUALITY", "MAX_SIDE", "Encoded", "ImageRejected", "Placed",
-           "encode_image", "place_images"]
 
 # The longest side, in pixels, of each kind of image once placed.
 MAX_SIDE: dict[str, int] = {"speaker": 400, "sponsor": 800, "logo": 800, "background": 1280}
@@ -45,8 +39,56 @@ _WITHOUT: dict[str, str] = {
     "background": "the app has no background image",
 }
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+JPEG_QUALITY = 85
 # The longest file or folder name a file system holds (NAME_MAX), in bytes.
 MAX_NAME_BYTES = 255
+
+
+class ImageRejected(ApkgenError):
+    """An image that cannot be used; the text says why (it becomes a warning)."""
+
+
+@dataclass(frozen=True)
+class Encoded:
+    data: bytes
+    extension: str  # "png" or "jpg"
+    width: int
+    height: int
+
+
+def encode_image(data: bytes, max_side: int, max_pixels: int, png: bool = False) -> Encoded:
+    """Decode ``data``, shrink it to ``max_side`` and re-encode it (PNG when it has
+    transparency or ``png`` is set, JPEG otherwise). Raises :class:`ImageRejected`."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as opened:
+                width, height = opened.size
+                if width * height > max_pixels:
+                    raise ImageRejected(f"is {width}×{height} pixels, more than the "
+                                        f"{max_pixels:,} allowed")
+                image = ImageOps.exif_transpose(opened) or opened
+                image.load()
+                alpha = image.mode in ("RGBA", "LA", "PA") or (
+                    image.mode == "P" and "transparency" in image.info)
+                image = image.convert("RGBA" if alpha else "RGB")
+    except ImageRejected:
+        raise
+    except UnidentifiedImageError as exc:
+        raise ImageRejected("cannot be decoded as an image (it is not a JPEG, PNG, GIF, WebP or "
+                            "other image format Pillow reads)") from exc
+    except (OSError, ValueError, SyntaxError, EOFError, TypeError, struct.error,
+            Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageRejected(f"cannot be decoded as an image ({exc})") from exc
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    if alpha or png:
+        image.save(out, format="PNG", optimize=True)
+        extension = "png"
+    else:
+        image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+        extension = "jpg"
+    return Encoded(out.getvalue(), extension, image.width, image.height)
 
 
 def _is_url(ref: str) -> bool:
@@ -58,25 +100,45 @@ def _has_scheme(ref: str) -> bool:
                                                                               ref)
 
 
-class _Locator:
-    """Where the bytes behind an image reference are: a URL, or a checked file of the upload."""
+class _Reader:
+    """Reads the bytes behind an image reference, once per reference."""
 
-    def __init__(self, root: Path | None, base_url: str | None, limits: Limits) -> None:
+    def __init__(self, root: Path | None, base_url: str | None, fetcher: Fetcher,
+                 limits: Limits) -> None:
         self._root = root.resolve() if root else None
         self._base_url = base_url
-        self._cap = limits.max_image_bytes
+        self._fetcher = fetcher
+        self._limits = limits
+        self._cache: dict[str, bytes | ImageRejected] = {}
+        # Every remote image together: a slow image host cannot hold the build for long.
+        self._budget = fetcher.deadline(limits.images_budget_s, "the remote images took longer "
+                                        f"than {limits.images_budget_s:g}s together")
 
-    def locate(self, ref: str) -> Where:
-        """The URL or file behind ``ref``; ImageRejected saying why there is none."""
+    def read(self, ref: str) -> bytes:
+        if ref not in self._cache:
+            try:
+                self._cache[ref] = self._read(ref)
+            except ImageRejected as exc:
+                self._cache[ref] = exc
+        found = self._cache[ref]
+        if isinstance(found, ImageRejected):
+            raise found
+        return found
+
+    def _read(self, ref: str) -> bytes:
+        cap = self._limits.max_image_bytes
         if _is_url(ref):
-            return ref
+            try:
+                return self._fetcher.get(ref, cap, "image/*", deadline=self._budget)
+            except FetchError as exc:
+                raise ImageRejected(f"cannot be downloaded: {exc}") from exc
         if _has_scheme(ref):
             raise ImageRejected("is neither a path inside the upload nor an http(s) address")
         path = urllib.parse.unquote(ref.split("?", 1)[0].split("#", 1)[0])
         if self._root is None:
             if self._base_url is None:
                 raise ImageRejected("is a path, but there is no upload to find it in")
-            return self._base_url.rstrip("/") + "/" + path.lstrip("/")
+            return self._read(self._base_url.rstrip("/") + "/" + path.lstrip("/"))
         parts = safe_parts(path.lstrip("/\\"))  # "/images/logo.jpg" is the upload's root
         if isinstance(parts, str) or not parts:
             raise ImageRejected("is not a path inside the upload")
@@ -87,24 +149,13 @@ class _Locator:
         try:
             if not target.resolve().is_relative_to(self._root) or not target.is_file():
                 raise ImageRejected("is not in the upload")
-        except OSError as exc:
-            raise ImageRejected(f"cannot be read from the upload ({exc.strerror})") from exc
-        return target
-
-    def read_file(self, target: Path) -> bytes:
-        """The bytes of a file :meth:`locate` found; ImageRejected when too large or unreadable."""
-        try:
             size = target.stat().st_size
-            if size > self._cap:
-                raise ImageRejected(f"is {human_size(size)}, more than the "
-                                    f"{human_size(self._cap)} allowed for an image")
+            if size > cap:
+                raise ImageRejected(f"is {human_size(size)}, more than the {human_size(cap)} "
+                                    "allowed for an image")
             return target.read_bytes()
         except OSError as exc:
             raise ImageRejected(f"cannot be read from the upload ({exc.strerror})") from exc
-
-
-def _job(ref: ImageRef) -> Job:
-    return Job(ref.ref, MAX_SIDE[ref.kind], png=ref.kind == "logo")
 
 
 def _file_name(entity_id: str, taken: set[str]) -> str:
@@ -135,18 +186,13 @@ class Placed:
 
 def place_images(normalized: Normalized, upload_root: Path | None, assets_dir: Path,
                  fetcher: Fetcher, limits: Limits, problems: Problems,
-                 base_url: str | None = None, *, cache: ImageCache | None = None) -> Placed:
+                 base_url: str | None = None) -> Placed:
     """Place every image the model refers to under ``assets_dir/images``; warn about the rest.
 
     ``upload_root`` is the extracted export (None for an API source, whose relative paths are
-    then taken relative to ``base_url``); ``cache`` is the runner's image cache (None: every
-    image is downloaded and re-encoded). Raises BuildCancelled when the fetcher's cancel check
-    turns true (within a quarter second); nothing else: every failure is a warning.
+    then taken relative to ``base_url``).
     """
-    locator = _Locator(upload_root, base_url, limits)
-    remote = RemoteImages(fetcher, limits, cache)
-    jobs = list(dict.fromkeys(_job(ref) for ref in normalized.images))
-    results = produce(jobs, locator.locate, locator.read_file, remote, limits)
+    reader = _Reader(upload_root, base_url, fetcher, limits)
     images_dir = assets_dir / "images"
     placed: dict[tuple[str, str], str] = {}
     written: list[Path] = []
@@ -158,7 +204,7 @@ def place_images(normalized: Normalized, upload_root: Path | None, assets_dir: P
             continue
         relative = by_output.get((ref.kind, ref.ref))
         if relative is None:
-            relative = _place_one(ref, results[_job(ref)], images_dir, problems, taken, written)
+            relative = _place_one(ref, reader, images_dir, limits, problems, taken, written)
         if relative is not None:
             placed[key] = relative
             by_output[(ref.kind, ref.ref)] = relative
@@ -167,10 +213,13 @@ def place_images(normalized: Normalized, upload_root: Path | None, assets_dir: P
     return Placed(model, assets_dir / logo if logo else None, tuple(written))
 
 
-def _place_one(ref: ImageRef, encoded: Encoded | ImageRejected, images_dir: Path,
+def _place_one(ref: ImageRef, reader: _Reader, images_dir: Path, limits: Limits,
                problems: Problems, taken: dict[str, set[str]], written: list[Path]) -> str | None:
-    if isinstance(encoded, ImageRejected):
-        problems.warning(ref.file, ref.path, f"{encoded}; {_WITHOUT[ref.kind]}", ref.ref,
+    try:
+        encoded = encode_image(reader.read(ref.ref), MAX_SIDE[ref.kind], limits.max_image_pixels,
+                               png=ref.kind == "logo")
+    except ImageRejected as exc:
+        problems.warning(ref.file, ref.path, f"{exc}; {_WITHOUT[ref.kind]}", ref.ref,
                          hint=_hint(ref.kind))
         return None
     folder = FOLDER.get(ref.kind)

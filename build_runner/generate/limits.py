@@ -32,18 +32,6 @@ MAX_HOST_FAILURES = 3
 API_BUDGET_S = 60.0
 # The wall-clock budget of all remote image downloads of one build together.
 IMAGES_BUDGET_S = 90.0
-# Remote images downloaded at the same time: at most this many in all, and to one host.
-IMAGE_FETCHES = 16
-IMAGE_FETCHES_PER_HOST = 8
-# Images decoded and re-encoded at the same time: one per core, at most this many (each may
-# hold up to MAX_IMAGE_PIXELS decoded pixels in memory).
-MAX_IMAGE_ENCODERS = 8
-# The runner's cache of image answers and re-encoded images, on disk, in bytes; the least
-# recently used entries go first beyond it.
-IMAGE_CACHE_BYTES = 256 * MiB
-# However long an image host says its answer stays fresh, it is asked again (If-None-Match /
-# If-Modified-Since) after at most this many seconds.
-IMAGE_CACHE_MAX_FRESH_S = 24 * 3600.0
 # Items of one API collection (sessions, speakers, ...) read at most. More is an error: the
 # app is never built from part of an event.
 MAX_API_ITEMS = 10_000
@@ -81,10 +69,6 @@ class Limits:
     api_budget_s: float = API_BUDGET_S
     images_budget_s: float = IMAGES_BUDGET_S
     max_api_items: int = MAX_API_ITEMS
-    # The images step's concurrency (0 encoders: one per core, at most MAX_IMAGE_ENCODERS).
-    image_fetches: int = IMAGE_FETCHES
-    image_fetches_per_host: int = IMAGE_FETCHES_PER_HOST
-    image_encoders: int = 0
 
 
 def human_size(size: int) -> str:

@@ -49,17 +49,3 @@ def test_refuses_too_many_pixels_before_decoding_them() -> None:
 def test_what_does_not_decode_is_rejected_with_a_reason(data: bytes) -> None:
     with pytest.raises(ImageRejected, match="cannot be decoded as an image"):
         encode_image(data, 400, 10**6)
-
-
-def test_a_photo_the_camera_marked_as_turned_is_placed_upright() -> None:
-    exif = Image.Exif()
-    exif[0x0112] = 6  # Orientation: turned 90° clockwise to view
-    out = io.BytesIO()
-    Image.new("RGB", (40, 20)).save(out, format="JPEG", exif=exif)
-    encoded = encode_image(out.getvalue(), 400, 10**6)
-    assert (encoded.width, encoded.height) == (20, 40)
-
-
-def test_a_large_jpeg_is_shrunk_to_the_longest_side_through_a_smaller_decode() -> None:
-    encoded = encode_image(picture((3200, 1600), fmt="JPEG"), 400, 40_000_000)
-    assert decoded(encoded.data) == ("JPEG", (400, 200), "RGB")
