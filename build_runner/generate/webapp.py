@@ -30,7 +30,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -145,36 +145,41 @@ def text_color_on(background: str) -> str:
     return WHITE if contrast_ratio(background, WHITE) >= contrast_ratio(background, DARK) else DARK
 
 
-def darken_for_white_text(color: str) -> str:
-    """``color`` darkened in small steps until white text on it reaches 4.5:1 (at most black)."""
+def _stepped_until_readable(color: str, backgrounds: Iterable[str],
+                            step: Callable[[int], int]) -> str:
+    """``color`` with ``step`` applied to each channel until it reaches 4.5:1 on every one of
+    ``backgrounds``."""
     r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
     current = color.lower()
-    while contrast_ratio(current, WHITE) < AA_CONTRAST:
-        r, g, b = (int(c * 0.95) for c in (r, g, b))
+    while min(contrast_ratio(current, bg) for bg in backgrounds) < AA_CONTRAST:
+        r, g, b = (step(c) for c in (r, g, b))
         current = f"#{r:02x}{g:02x}{b:02x}"
     return current
+
+
+def _darker(channel: int) -> int:
+    return int(channel * 0.95)
+
+
+def _lighter(channel: int) -> int:
+    return min(255, channel + max(1, (255 - channel) // 10))
+
+
+def darken_for_white_text(color: str) -> str:
+    """``color`` darkened in small steps until white text on it reaches 4.5:1 (at most black)."""
+    return _stepped_until_readable(color, (WHITE,), _darker)
 
 
 def darken_for_light_backgrounds(color: str) -> str:
     """``color`` darkened in small steps until it reaches 4.5:1 on every light-scheme
     background (at most black)."""
-    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    current = color.lower()
-    while min(contrast_ratio(current, bg) for bg in LIGHT_BACKGROUNDS) < AA_CONTRAST:
-        r, g, b = (int(c * 0.95) for c in (r, g, b))
-        current = f"#{r:02x}{g:02x}{b:02x}"
-    return current
+    return _stepped_until_readable(color, LIGHT_BACKGROUNDS, _darker)
 
 
 def lighten_for_dark_backgrounds(color: str) -> str:
     """``color`` mixed with white in small steps until it reaches 4.5:1 on every dark-scheme
     background (at most white)."""
-    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    current = color.lower()
-    while min(contrast_ratio(current, bg) for bg in DARK_BACKGROUNDS) < AA_CONTRAST:
-        r, g, b = (min(255, c + max(1, (255 - c) // 10)) for c in (r, g, b))
-        current = f"#{r:02x}{g:02x}{b:02x}"
-    return current
+    return _stepped_until_readable(color, DARK_BACKGROUNDS, _lighter)
 
 
 def js_safe_json(value: Any) -> str:
