@@ -300,7 +300,8 @@ def test_a_runner_that_lost_its_lease_records_nothing_and_leaves_the_job(stack: 
 
     stack.generator.hooks["validate"] = steal
     [job] = stack.services.queue.receive(0, 1, 30)
-    assert stack.runner("runner-slow").handle(job) == "lost"
+    # No heartbeat during the pause: a renewal racing the steal would keep the lease alive.
+    assert stack.runner("runner-slow", heartbeat_s=3600).handle(job) == "lost"
     build = stack.services.builds.get("b-stolen")
     assert (build.status, build.runner_id, build.artifact) == ("running", "runner-thief", None)
     assert stack.queued_jobs() == 1
